@@ -1,0 +1,47 @@
+"""fieldconv: a small kernel slid over a field, in real space or in Fourier space.
+
+Convolution toolkit for simulation and spectroscopy on one backend switch
+(pyFFTW on CPU, CuPy on GPU).  Public names are re-exported here lazily:
+``import fieldconv`` imports no numba, no CuPy and plans no FFT.
+
+Examples
+--------
+>>> import fieldconv
+>>> fieldconv.__version__
+'0.1.0'
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+# name -> submodule that defines it; filled in as operator families land.
+_EXPORTS = {
+    "get_backend": "fieldconv.backend",
+    "use_backend": "fieldconv.backend",
+    "available_backends": "fieldconv.backend",
+    "BackendUnavailableError": "fieldconv.errors",
+    "HostDeviceCopyError": "fieldconv.errors",
+}
+
+__all__ = [
+    "__version__",
+    "get_backend",
+    "use_backend",
+    "available_backends",
+    "BackendUnavailableError",
+    "HostDeviceCopyError",
+]
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fieldconv' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

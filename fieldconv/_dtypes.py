@@ -1,0 +1,58 @@
+"""The dtype table of fieldconv, applied by every operator.
+
+======================  ==============
+input dtype             working/output
+======================  ==============
+float32                 float32
+float64                 float64
+float16                 float32
+bool, int*, uint*       float64
+complex64               complex64
+complex128              complex128
+======================  ==============
+
+Anything else (object, str, datetime, ...) raises ``TypeError``.
+"""
+
+import numpy as np
+
+__all__ = ["result_dtype", "complex_dtype", "real_dtype"]
+
+
+def result_dtype(dtype, *, name="field", allow_complex=False):
+    """Working dtype for an input of `dtype`, following the table above.
+
+    `dtype` may be a NumPy dtype or an array-API dtype object (CuPy and
+    array_api_strict both expose NumPy-compatible names).
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = np.dtype(str(dtype).rsplit(".", 1)[-1])
+    if dt == np.float32 or dt == np.float64:
+        return dt
+    if dt == np.float16:
+        return np.dtype(np.float32)
+    if dt.kind in "biu":
+        return np.dtype(np.float64)
+    if dt.kind == "c":
+        if allow_complex:
+            return np.dtype(np.complex128) if dt.itemsize > 8 else np.dtype(np.complex64)
+        raise TypeError(f"{name} must be real; got dtype {dt}")
+    raise TypeError(f"{name} must have a numeric dtype; got dtype {dt}")
+
+
+def complex_dtype(dtype):
+    """The complex dtype matching a real float dtype (float32 -> complex64)."""
+    dt = np.dtype(dtype)
+    if dt.kind == "c":
+        return dt
+    return np.dtype(np.complex64) if dt == np.float32 else np.dtype(np.complex128)
+
+
+def real_dtype(dtype):
+    """The real dtype matching a complex dtype (complex64 -> float32)."""
+    dt = np.dtype(dtype)
+    if dt.kind == "c":
+        return np.dtype(np.float32) if dt == np.complex64 else np.dtype(np.float64)
+    return dt

@@ -1,0 +1,243 @@
+"""The backend protocol, written once on the array API.
+
+:class:`Backend` implements everything on an array namespace ``xp`` and an
+FFT module with the ``scipy.fft``/array-API signatures, so a backend is
+little more than the choice of those two (plus a device).  The generic code
+here is the code the GPU runs: it never calls NumPy on an array of the
+backend, and it creates every new array on the backend's device.
+"""
+
+import math
+
+import numpy as np
+
+from .._dtypes import complex_dtype, real_dtype
+from ..errors import HostDeviceCopyError
+
+__all__ = ["Backend"]
+
+_NORMS = (None, "backward", "ortho", "forward")
+
+
+class Backend:
+    """An array namespace, an FFT implementation and a device.
+
+    Operators receive a backend from :func:`fieldconv.backend.get_backend` and
+    use only what is listed here, so the same operator code runs on NumPy,
+    pyFFTW, CuPy or any array-API namespace.
+
+    Attributes
+    ----------
+    name : str
+        ``"numpy"``, ``"pyfftw"``, ``"cupy"`` or ``"array_api"``.
+    xp : module
+        The array namespace (``numpy``, ``cupy``, ``array_api_strict``...).
+    device : object or None
+        Where new arrays are created (None: the namespace's default).
+    threads : int
+        Threads the FFTs may use (1 on backends that cannot choose).
+    on_host : bool
+        True when arrays live in host memory as NumPy arrays, so compiled
+        CPU kernels (numba) may be used on them.
+    """
+
+    name = "abstract"
+    on_host = False
+
+    def __init__(self, xp, fft, *, device=None, threads=1):
+        self.xp = xp
+        self._fft = fft
+        self.device = device
+        self.threads = int(threads)
+
+    # ------------------------------------------------------------------ arrays
+    def __repr__(self):
+        dev = "" if self.device is None else f", device={self.device!r}"
+        return f"<fieldconv backend {self.name!r}, threads={self.threads}{dev}>"
+
+    def _owns(self, x):
+        """True if `x` is an array of this backend (on its device)."""
+        return False
+
+    def asarray(self, x, dtype=None, *, copy=None):
+        """`x` as an array of this backend, without hidden device copies.
+
+        Parameters
+        ----------
+        x : array_like
+            Data. Python scalars and lists are always accepted; an array of
+            another device is accepted only with ``copy=True``.
+        dtype : dtype, optional
+            Target dtype (a NumPy dtype or name).
+        copy : bool or None, optional
+            As in the array API: True always copies, None copies only if
+            needed (never across devices), False never copies.
+
+        Raises
+        ------
+        HostDeviceCopyError
+            If `x` lives on another device and `copy` is not True.
+        """
+        xp = self.xp
+        if dtype is not None:
+            dtype = self.dtype(dtype)
+        if self._owns(x) or isinstance(x, (int, float, complex, list, tuple)):
+            return xp.asarray(x, dtype=dtype, copy=copy, device=self.device)
+        if not copy:
+            raise HostDeviceCopyError(
+                f"the {self.name!r} backend was given an array of type "
+                f"{type(x).__module__}.{type(x).__name__}; fieldconv does not copy between "
+                "devices implicitly: move it first or call backend.asarray(x, copy=True)"
+            )
+        return xp.asarray(self._from_foreign(x), dtype=dtype, device=self.device)
+
+    def _from_foreign(self, x):
+        """Explicitly requested copy of a foreign array to host memory."""
+        if hasattr(x, "get") and type(x).__module__.startswith("cupy"):
+            return x.get()
+        to_device = getattr(x, "to_device", None)
+        if to_device is not None and not isinstance(x, np.ndarray):
+            import array_api_strict as strict  # only for array_api_strict arrays
+
+            return np.asarray(to_device(strict.Device("CPU_DEVICE")))
+        return np.asarray(x)
+
+    def to_numpy(self, x):
+        """Explicit copy of an array of this backend to a NumPy array."""
+        return np.asarray(x)
+
+    def dtype(self, dtype):
+        """The namespace's dtype object for a NumPy dtype or name."""
+        return getattr(self.xp, np.dtype(dtype).name)
+
+    def empty(self, shape, dtype=np.float64):
+        """Uninitialised array (SIMD-aligned on CPU backends)."""
+        return self.xp.empty(shape, dtype=self.dtype(dtype), device=self.device)
+
+    def zeros(self, shape, dtype=np.float64):
+        """Zero-filled array (SIMD-aligned on CPU backends)."""
+        return self.xp.zeros(shape, dtype=self.dtype(dtype), device=self.device)
+
+    def arange(self, n, dtype=np.float64):
+        """``0, 1, ..., n-1`` on the backend's device."""
+        return self.xp.arange(n, dtype=self.dtype(dtype), device=self.device)
+
+    # ---------------------------------------------------------------- wavenumbers
+    def freq(self, n, spacing=1.0, *, rfft=False, dtype=np.float64):
+        """Sample frequencies in cycles per unit length, FFT order.
+
+        ``freq[m] = m / (n * spacing)`` for ``m < (n+1)//2``, negative above;
+        with ``rfft=True`` only the ``n//2 + 1`` non-negative frequencies of
+        the real transform.  The Nyquist entry of an even `n` is ``-1/(2h)``
+        in the full layout and ``+1/(2h)`` in the rfft layout, as in NumPy.
+        """
+        m = self._mode_index(n, rfft, dtype)
+        return m / self.xp.asarray(n * float(spacing), dtype=self.dtype(dtype), device=self.device)
+
+    def k(self, n, spacing=1.0, *, rfft=False, dtype=np.float64):
+        """Angular wavenumbers in radians per unit length, FFT order.
+
+        ``k[m] = 2*pi*m / (n*spacing)`` with the same layout as :meth:`freq`.
+        The factor is formed in float64 from the integer mode index so that
+        ``k*x`` phases stay exact to rounding.
+        """
+        m = self._mode_index(n, rfft, dtype)
+        scale = 2.0 * math.pi / (n * float(spacing))
+        return m * self.xp.asarray(scale, dtype=self.dtype(dtype), device=self.device)
+
+    def _mode_index(self, n, rfft, dtype):
+        xp = self.xp
+        n = int(n)
+        if rfft:
+            return xp.arange(n // 2 + 1, dtype=self.dtype(dtype), device=self.device)
+        m = xp.arange(n, dtype=self.dtype(dtype), device=self.device)
+        half = (n + 1) // 2
+        return xp.where(m < half, m, m - n)
+
+    def kgrid(self, shape, spacing=1.0, *, rfft=True, dtype=np.float64):
+        """Broadcastable angular wavenumbers, one array per axis.
+
+        Returns a tuple of ``len(shape)`` arrays; entry ``i`` has shape 1 on
+        every axis but ``i``.  With ``rfft=True`` the last axis has the
+        ``n//2 + 1`` entries of the real transform.
+        """
+        return self._grid(self.k, shape, spacing, rfft, dtype)
+
+    def freqgrid(self, shape, spacing=1.0, *, rfft=True, dtype=np.float64):
+        """Broadcastable frequencies (cycles per length), see :meth:`kgrid`."""
+        return self._grid(self.freq, shape, spacing, rfft, dtype)
+
+    def _grid(self, fn, shape, spacing, rfft, dtype):
+        ndim = len(shape)
+        spacing = (spacing,) * ndim if np.ndim(spacing) == 0 else tuple(spacing)
+        out = []
+        for i, (n, h) in enumerate(zip(shape, spacing)):
+            v = fn(n, h, rfft=rfft and i == ndim - 1, dtype=dtype)
+            out.append(self.xp.reshape(v, tuple(-1 if j == i else 1 for j in range(ndim))))
+        return tuple(out)
+
+    # ------------------------------------------------------------------- FFTs
+    @staticmethod
+    def _check_norm(norm):
+        if norm not in _NORMS:
+            raise ValueError(f"norm must be one of 'backward', 'ortho', 'forward'; got {norm!r}")
+
+    def _fft_call(self, fn, x, s, axes, norm, out):
+        self._check_norm(norm)
+        x = self.asarray(x)
+        y = fn(x, s=s, axes=axes, norm=norm or "backward", **self._fft_kwargs())
+        if out is None:
+            return y
+        out[...] = y
+        return out
+
+    def _fft_kwargs(self):
+        return {}
+
+    def _real_input(self, x):
+        x = self.asarray(x)
+        if self.xp.isdtype(x.dtype, "complex floating"):
+            raise TypeError(f"rfftn needs a real input; got dtype {x.dtype}")
+        dt = np.dtype(str(x.dtype).rsplit(".", 1)[-1]) if not isinstance(x.dtype, np.dtype) else x.dtype
+        if dt not in (np.float32, np.float64):
+            x = self.xp.astype(x, self.dtype(np.float64 if dt.itemsize > 4 else np.float32))
+        return x
+
+    def rfftn(self, x, s=None, axes=None, norm=None, *, out=None, overwrite_x=False):
+        """N-D discrete Fourier transform of real input (``scipy.fft.rfftn``).
+
+        float32 input gives complex64 output, float64 gives complex128.
+        `out`, if given, receives the result (no new allocation on backends
+        that transform into it directly).  The input is never modified.
+        """
+        return self._fft_call(self._fft.rfftn, self._real_input(x), s, axes, norm, out)
+
+    def irfftn(self, x, s=None, axes=None, norm=None, *, out=None, overwrite_x=False):
+        """Inverse of :meth:`rfftn` (``scipy.fft.irfftn``).
+
+        complex64 input gives float32 output.  Pass `s` to recover an odd last
+        axis.  With ``overwrite_x=True`` the backend may use `x` as scratch
+        (a multi-dimensional complex-to-real FFT destroys its input); by
+        default `x` is preserved.
+        """
+        return self._fft_call(self._fft.irfftn, x, s, axes, norm, out)
+
+    def fftn(self, x, s=None, axes=None, norm=None, *, out=None, overwrite_x=False):
+        """N-D complex discrete Fourier transform (``scipy.fft.fftn``)."""
+        return self._fft_call(self._fft.fftn, self._complex_input(x), s, axes, norm, out)
+
+    def ifftn(self, x, s=None, axes=None, norm=None, *, out=None, overwrite_x=False):
+        """N-D inverse complex discrete Fourier transform (``scipy.fft.ifftn``)."""
+        return self._fft_call(self._fft.ifftn, self._complex_input(x), s, axes, norm, out)
+
+    def _complex_input(self, x):
+        x = self.asarray(x)
+        if not self.xp.isdtype(x.dtype, "complex floating"):
+            dt = np.dtype(str(x.dtype).rsplit(".", 1)[-1])
+            x = self.xp.astype(x, self.dtype(complex_dtype(np.float32 if dt == np.float32 else np.float64)))
+        return x
+
+    @staticmethod
+    def real_dtype(dtype):
+        """Real dtype matching `dtype` (complex64 -> float32)."""
+        return real_dtype(dtype)

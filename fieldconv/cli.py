@@ -1,0 +1,115 @@
+"""The ``fieldconv`` command line: thin, it parses arguments and calls the package.
+
+Subcommands
+-----------
+``info``
+    Backends available, threads, FFTW wisdom location and the versions of the
+    numerical libraries.
+``demo``
+    The main job on built-in data (see README.md).
+
+Later subcommands (``validate``, ``paint``, ``poisson``, ``smooth``,
+``batch``) register in :func:`build_parser` the same way: a sub-parser and a
+function taking the parsed arguments and returning an exit status.
+"""
+
+import argparse
+import os
+import sys
+
+from . import __version__
+
+__all__ = ["main", "build_parser"]
+
+
+def _versions():
+    import importlib.metadata as md
+
+    out = {}
+    for dist in ("numpy", "scipy", "pyFFTW", "numba", "h5py", "astropy", "cupy", "mpi4py", "mpi4py-fft"):
+        try:
+            out[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def info_text():
+    """The report printed by ``fieldconv info``, as a string."""
+    from .backend import BACKEND_NAMES, default_threads, get_backend
+    from .backend._cupy import cupy_status
+    from .backend._pyfftw import DEFAULT_PLANNER_EFFORT
+
+    lines = [f"fieldconv {__version__}", "", "backends:"]
+    for name in BACKEND_NAMES:
+        if name == "array_api":
+            continue
+        try:
+            be = get_backend(name)
+            status = f"available (threads={be.threads})"
+        except Exception as exc:  # BackendUnavailableError and friends
+            status = f"unavailable: {exc}"
+        lines.append(f"  {name:8s} {status}")
+    lines.append(f"  default  {get_backend().name}")
+    ok, reason = cupy_status()
+    lines.append(f"  gpu      {reason}")
+    lines += [
+        "",
+        f"threads: {default_threads()} (FIELDCONV_NUM_THREADS={os.environ.get('FIELDCONV_NUM_THREADS', 'unset')})",
+        f"FFTW planner effort: {os.environ.get('FIELDCONV_FFTW_PLANNER', DEFAULT_PLANNER_EFFORT)} "
+        "(FIELDCONV_FFTW_PLANNER)",
+        f"FFTW wisdom file: {os.environ.get('FIELDCONV_FFTW_WISDOM', 'unset')} (FIELDCONV_FFTW_WISDOM; "
+        "save with fieldconv.backend.save_wisdom)",
+        "",
+        "libraries:",
+    ]
+    lines += [f"  {k:10s} {v}" for k, v in _versions().items()]
+    return "\n".join(lines)
+
+
+def _cmd_info(args):
+    print(info_text())
+    return 0
+
+
+def _cmd_demo(args):
+    from .demo import run_demo
+
+    return run_demo(size=args.size, backend=args.backend, progress=not args.no_progress)
+
+
+def build_parser():
+    """The argparse parser of the ``fieldconv`` command."""
+    parser = argparse.ArgumentParser(
+        prog="fieldconv", description="Convolution toolkit for physics and spectroscopy."
+    )
+    parser.add_argument("--version", action="version", version=f"fieldconv {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("info", help="backends, threads, FFTW wisdom, library versions")
+    p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("demo", help="the main job on built-in data")
+    p.add_argument("--size", type=int, default=64, help="grid points per axis (default 64)")
+    p.add_argument("--backend", default=None, help="backend name (default: resolved automatically)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``fieldconv`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, TypeError, ImportError) as exc:
+        print(f"fieldconv {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
