@@ -185,6 +185,8 @@ class Backend:
     def _fft_call(self, fn, x, s, axes, norm, out):
         self._check_norm(norm)
         x = self.asarray(x)
+        if s is not None and axes is None:  # scipy.fft's rule, spelled out (NumPy 2 deprecates the implicit form)
+            axes = tuple(range(x.ndim - len(s), x.ndim))
         y = fn(x, s=s, axes=axes, norm=norm or "backward", **self._fft_kwargs())
         if out is None:
             return y
