@@ -93,7 +93,7 @@ __all__ = [
     "savgol",
 ]
 
-_EPS = np.finfo(np.float64).eps
+_EPS = float(np.finfo(np.float64).eps)
 
 
 # ---------------------------------------------------------------------------- helpers
