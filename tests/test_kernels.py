@@ -231,7 +231,9 @@ def test_add_sub_align_on_origins_and_are_linear(rng):
     np.testing.assert_allclose(ref_convolve(f, s), ref_convolve(f, a) + ref_convolve(f, b), atol=tol, rtol=0)
     np.testing.assert_allclose(ref_convolve(f, d), ref_convolve(f, a) - ref_convolve(f, b), atol=tol, rtol=0)
     # a plain array operand takes the default origin n // 2
-    np.testing.assert_array_equal((s.weights + s).weights, (2 * s).weights)
+    c = Kernel(rng.normal(size=(3, 4)))
+    np.testing.assert_array_equal((c.weights + c).weights, (2 * c).weights)
+    np.testing.assert_array_equal((c.weights - c).weights, np.zeros((3, 4)))
     np.testing.assert_array_equal((np.ones((3, 3)) - kernels.box((3, 3)) * 9).weights, np.zeros((3, 3)))
     with pytest.raises(ValueError, match="kernel addition needs kernels with the same ndim"):
         a + Kernel([1.0])
