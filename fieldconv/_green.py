@@ -164,11 +164,14 @@ def box_integral(kernel, ndim, centre, spacing):
     return out
 
 
+@lru_cache(maxsize=2)
 def _octant_integrated(kernel, shape, spacing, extra):
     """K[m] for m_a = 0..n_a + extra (non-negative offsets), float64."""
     axes = [np.arange(n + extra + 1) * h for n, h in zip(shape, spacing)]
     grids = np.meshgrid(*axes, indexing="ij")
-    return box_integral(kernel, len(shape), grids, spacing)
+    out = box_integral(kernel, len(shape), grids, spacing)
+    out.flags.writeable = False
+    return out
 
 
 # ----------------------------------------------------------------- spectral (VGF)
@@ -214,6 +217,7 @@ def _fine_grid(shape, spacing, extra):
     return M, L
 
 
+@lru_cache(maxsize=2)
 def _octant_spectral(kernel, shape, spacing, extra):
     """Effective real-space kernel at offsets 0..n_a + extra (float64)."""
     ndim = len(shape)
@@ -224,7 +228,9 @@ def _octant_spectral(kernel, shape, spacing, extra):
     ghat = _truncated_hat(kernel, ndim, k, L)
     # sum over the full periodic k grid of ghat(k) cos(k.m h): DCT-I of the even octant
     keff = sfft.dctn(ghat, type=1) / math.prod(M)
-    return keff[tuple(slice(0, n + extra + 1) for n in shape)]
+    out = np.ascontiguousarray(keff[tuple(slice(0, n + extra + 1) for n in shape)])
+    out.flags.writeable = False
+    return out
 
 
 # ------------------------------------------------------------ octant -> rfft layout

@@ -78,6 +78,23 @@ def _cmd_demo(args):
     return run_demo(size=args.size, backend=args.backend, progress=not args.no_progress)
 
 
+def _cmd_validate(args):
+    import pathlib
+
+    from .validation import FULL_SIZES, QUICK_SIZES, format_table, plot_convergence, run_validation
+
+    sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
+    outdir = pathlib.Path(args.output)
+    outdir.mkdir(parents=True, exist_ok=True)
+    rows = run_validation(sizes, problems=args.problems, backend=args.backend or "numpy", progress=not args.no_progress)
+    table = format_table(rows)
+    print(table)
+    (outdir / "poisson_validation.txt").write_text(table + "\n")
+    png = plot_convergence(rows, outdir / "poisson_convergence.png")
+    print(f"wrote {outdir / 'poisson_validation.txt'} and {png}")
+    return 0
+
+
 def build_parser():
     """The argparse parser of the ``fieldconv`` command."""
     parser = argparse.ArgumentParser(
@@ -94,6 +111,15 @@ def build_parser():
     p.add_argument("--backend", default=None, help="backend name (default: resolved automatically)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("validate", help="Poisson solvers vs closed-form potentials (table + PNG)")
+    p.add_argument("--quick", action="store_true", help="N = 16, 32 only (a few seconds)")
+    p.add_argument("--sizes", type=int, nargs="+", default=None, help="cells per axis (default 32 64 128)")
+    p.add_argument("--problems", nargs="+", default=None, help="subset of problems (default all)")
+    p.add_argument("--output", default="validation-output", help="directory for the table and the PNG")
+    p.add_argument("--backend", default=None, help="backend name (default numpy)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_validate)
     return parser
 
 
