@@ -39,7 +39,7 @@ Examples
 >>> mesh = paint(pos, box_size=4.0, shape=(4, 4), scheme="cic")
 >>> float(mesh.sum())
 2.0
->>> mesh[0, 0]
+>>> float(mesh[0, 0])
 1.0
 >>> readout(mesh, pos, box_size=4.0, scheme="ngp")
 array([1.  , 0.25])
@@ -786,7 +786,7 @@ def bucket(positions, *, box_size, shape, weights=None, origin=0.0, return_index
 
 
 # -------------------------------------------------------------- streaming
-def paint_chunks(source, *, box_size, shape, chunk_size=1 << 22, weights=None, out=None, dtype=None, **kwargs):
+def paint_chunks(source, *, box_size, shape, chunk_size=1 << 22, weights=None, dtype=None, **kwargs):
     """Paint a particle set larger than memory, chunk by chunk.
 
     Parameters
@@ -831,8 +831,7 @@ def paint_chunks(source, *, box_size, shape, chunk_size=1 << 22, weights=None, o
     """
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
     drop = kwargs.get("outside", "raise") == "drop"
-    if "out" in kwargs:
-        raise TypeError("paint_chunks takes out= directly")
+    out = kwargs.pop("out", None)
     dropped_mass, dropped_count = 0.0, 0
     sliceable = hasattr(source, "shape") and hasattr(source, "__getitem__")
     if sliceable:
