@@ -205,8 +205,10 @@ class Kernel:
 
     Parameters
     ----------
-    weights : array_like, real, shape (n_0, ..., n_{d-1}), d >= 1
+    weights : array_like or Kernel, real, shape (n_0, ..., n_{d-1}), d >= 1
         Impulse response in convolution sense (see the module docstring).
+        A Kernel is copied with its origin, spacing and name unless they
+        are given.
         Copied to a read-only, C-contiguous float64 NumPy array (a device
         array is copied to the host explicitly: kernels are small tables).
     origin : None, "center" or int or sequence of int, optional
@@ -256,6 +258,11 @@ class Kernel:
     __array_ufunc__ = None  # NumPy scalars defer to Kernel.__rmul__
 
     def __init__(self, weights, *, origin=None, spacing=None, name=None):
+        if isinstance(weights, Kernel):  # a copy keeps what is not overridden
+            origin = weights.origin if origin is None else origin
+            if spacing is None and weights.spacing is not None:
+                spacing = _attach_spacing(weights.spacing, weights.spacing_unit)
+            name = weights.name if name is None else name
         w = _host_weights(weights)
         w.flags.writeable = False
         self._weights = w

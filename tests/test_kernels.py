@@ -90,6 +90,14 @@ def test_origin_rules(shape, origin, expected):
     assert Kernel(np.ones(shape), origin=origin).origin == expected
 
 
+def test_kernel_from_kernel_keeps_origin_spacing_name():
+    K = Kernel([1.0, 2.0, 3.0, 4.0], origin=0, spacing=0.5, name="k")
+    C = Kernel(K)
+    assert (C.origin, C.spacing, C.name) == ((0,), (0.5,), "k")
+    assert Kernel(K, origin=3).origin == (3,)
+    assert kernels.as_kernel(K) is K
+
+
 def test_kernel_from_device_array_is_an_explicit_host_copy(strict_backend):
     a = strict_backend.asarray(np.array([1.0, 2.0, 3.0]), copy=True)
     K = Kernel(a)
@@ -688,6 +696,14 @@ def test_transfer_function_is_fft_of_delta_response(rng, kshape, origin, grid):
     tol = sym_tol(K, grid)
     np.testing.assert_allclose(K.transfer_function(grid, backend="numpy"), np.fft.rfftn(resp), rtol=0, atol=tol)
     np.testing.assert_allclose(K.transfer_function(grid, rfft=False, backend="numpy"), np.fft.fftn(resp), rtol=0, atol=tol)
+
+
+@given(small_kernels, st.tuples(st.integers(1, 7), st.integers(1, 6)), st.booleans())
+def test_transfer_function_equals_fft_of_delta_response_property(K, grid, rfft):
+    resp = delta_response(K, grid)
+    want = np.fft.rfftn(resp) if rfft else np.fft.fftn(resp)
+    got = K.transfer_function(grid, rfft=rfft, backend="numpy")
+    np.testing.assert_allclose(got, want, rtol=0, atol=sym_tol(K, grid))
 
 
 def test_transfer_function_plane_wave_eigenvector(rng):
