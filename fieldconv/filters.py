@@ -125,8 +125,9 @@ def filter_transfer_function(kind, k, width, *, spacing=None):
     kind : {"sharp", "gaussian", "top-hat", "box"}
         See the module docstring for the formulas.
     k : array_like or tuple of array_like
-        Angular wavenumber (rad per length): one array (1-D filter), or a
-        tuple of broadcastable per-axis arrays as returned by
+        Angular wavenumber (rad per length): one array (a list or scalar is
+        taken as one array: a 1-D filter), or a tuple of broadcastable
+        per-axis arrays as returned by
         :meth:`Backend.kgrid`.  Arrays of any backend; the result lives on
         the same device.
     width : float or sequence of float
@@ -161,8 +162,8 @@ def filter_transfer_function(kind, k, width, *, spacing=None):
     from .backend import get_backend
 
     check_choice("kind", kind, FILTER_KINDS)
-    ks = tuple(k) if isinstance(k, (tuple, list)) else (k,)
-    ks = [np.asarray(x, dtype=np.float64) if np.isscalar(x) or isinstance(x, (list, float, int)) else x for x in ks]
+    ks = k if isinstance(k, tuple) else (k,)
+    ks = [x if hasattr(x, "__array_namespace__") or isinstance(x, np.ndarray) else np.asarray(x, dtype=np.float64) for x in ks]
     be = get_backend(like=ks[0])
     xp = be.xp
     dts = {str(x.dtype) for x in ks}

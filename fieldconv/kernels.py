@@ -101,6 +101,13 @@ def _host_weights(weights):
     """float64 NumPy copy of `weights` (an explicit copy for device arrays)."""
     if isinstance(weights, Kernel):
         return np.array(weights.weights, dtype=np.float64)
+    from ._units import is_quantity
+
+    if is_quantity(weights):
+        raise TypeError(
+            "weights must be a plain array, not a Quantity (its unit would be lost): "
+            "pass weights.value and give spacing with units"
+        )
     if (
         not isinstance(weights, np.ndarray)
         and hasattr(weights, "__array_namespace__")
@@ -234,7 +241,7 @@ class Kernel:
     Raises
     ------
     TypeError
-        Complex or non-numeric weights; non-integer origin.
+        Complex, non-numeric or Quantity weights; non-integer origin.
     ValueError
         Empty or 0-d weights, NaN/inf weights, origin of the wrong length or
         out of range, ``origin="center"`` with an even size, non-positive

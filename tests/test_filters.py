@@ -202,6 +202,9 @@ def test_filter_transfer_function_dtype_and_scalars():
     assert filter_transfer_function("gaussian", k, 1.0).dtype == np.float32
     assert filter_transfer_function("top-hat", k.astype(np.float64), 1.0).dtype == np.float64
     assert float(filter_transfer_function("top-hat", 0.0, 2.0)) == 1.0
+    # a list is one array of |k| (a 1-D filter), a tuple is per-axis components
+    np.testing.assert_array_equal(filter_transfer_function("sharp", [0.0, 1.0, 2.0], 2.0), [1.0, 1.0, 0.0])
+    assert filter_transfer_function("sharp", (np.array([1.0]), np.array([[1.0]])), 2.0).shape == (1, 1)
 
 
 @pytest.mark.parametrize(

@@ -109,6 +109,8 @@ def test_kernel_spacing_quantity():
     u = pytest.importorskip("astropy.units")
     K = Kernel(np.ones((3, 3)), spacing=[0.1, 0.2] * u.m)
     assert K.spacing == (0.1, 0.2) and K.spacing_unit == u.m
+    with pytest.raises(TypeError, match="weights must be a plain array, not a Quantity"):
+        Kernel([1.0, 2.0] * u.m)
     L = kernels.laplacian(2, spacing=0.5 * u.mm)
     np.testing.assert_array_equal(L.weights, kernels.laplacian(2).weights * 4)
     assert L.spacing_unit == u.mm
@@ -265,6 +267,12 @@ def test_scalar_multiplication_and_errors():
         K * np.ones(3)
     with pytest.raises(ValueError, match="divisor must be non-zero"):
         K / 0
+    with pytest.raises(TypeError, match="scalar factor must be a real number; got str"):
+        K * "a"
+    with pytest.raises(TypeError, match="divisor must be a real number"):
+        K / 2j
+    with pytest.raises(TypeError):
+        K @ 2.0
 
 
 def test_flip_and_normalized():
@@ -614,6 +622,14 @@ def test_savgol_matches_scipy_and_reproduces_polynomials():
         np.testing.assert_allclose(got, want[wl:-wl], rtol=0, atol=1e-9)
 
 
+def test_savgol_without_smoothing_module_raises_importerror(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "fieldconv.smoothing", None)
+    with pytest.raises(ImportError, match="fieldconv.smoothing"):
+        kernels.savgol(5, 2)
+
+
 # ------------------------------------------------------------------ separability
 @pytest.mark.parametrize(
     "make",
@@ -758,6 +774,8 @@ def test_transfer_function_dtypes_and_errors():
         K.transfer_function((4, 4), spacing=0.5)
     with pytest.raises(ValueError, match=r"shape must have one entry per kernel axis"):
         K.to_fft_array((4,))
+    with pytest.raises(TypeError, match="dtype must be real; got dtype complex128"):
+        K.to_fft_array((4, 4), dtype=np.complex128)
 
 
 def test_transfer_function_strict_backend(strict_backend, rng):
