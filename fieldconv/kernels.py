@@ -1133,6 +1133,18 @@ def _edge(kind, axis, ndim, normalize):
 
 
 def _edge_doc(kind, smooth, norm):
+    if kind == "scharr":
+        ref = (
+            "the integer weights of ``scipy.ndimage.sobel``'s convention with\n"
+            "        the smoothing ``[1, 2, 1]`` replaced by Scharr's ``[3, 10, 3]`` (as\n"
+            "        OpenCV's ``Scharr``; scipy has no ``scharr``), about ``32 df/dx`` in 2-D."
+        )
+    else:
+        ref = (
+            f"integer weights such that ``convolve(f, K)`` equals\n"
+            f"        ``scipy.ndimage.{kind}(f, axis)`` (same boundary mode), about\n"
+            f"        ``{norm:g} df/dx`` in 2-D."
+        )
     return f"""{kind.capitalize()} edge kernel: derivative along `axis`, {smooth} smoothing across.
 
     Parameters
@@ -1142,12 +1154,10 @@ def _edge_doc(kind, smooth, norm):
     ndim : int >= 2, optional
         Number of axes (default 2); the smoothing is applied on every other axis.
     normalize : bool, optional
-        False (default): the integer weights of ``scipy.ndimage.{kind if kind != 'scharr' else 'sobel'}``'s
-        convention{'' if kind != 'scharr' else ' (with Scharr smoothing [3, 10, 3])'}, so that
-        ``convolve(f, K)`` equals ``scipy.ndimage.{kind}(f, axis)`` and is
-        about ``{norm:g} df/dx`` in 2-D.  True: divided by ``2 * sum(smoothing)**(ndim - 1)``
-        (``{norm:g}`` in 2-D), so that ``convolve(f, K)`` approximates ``df/dx_axis``
-        (grid units).
+        False (default): {ref}
+        True: divided by ``2 * sum(smoothing)**(ndim - 1)`` (``{norm:g}`` in
+        2-D), so that ``convolve(f, K)`` approximates ``df/dx_axis`` in grid
+        units, exactly on linear fields.
 
     Returns
     -------

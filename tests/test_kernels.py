@@ -495,8 +495,14 @@ def test_edge_kernels_normalised_differentiate_linear_fields(name, ndim):
     assert getattr(kernels, name)(0).is_separable
 
 
-def test_scharr_weights_and_edge_errors():
+def test_scharr_weights_and_edge_errors(rng):
     np.testing.assert_array_equal(kernels.scharr(0).weights, [[3, 10, 3], [0, 0, 0], [-3, -10, -3]])
+    # scipy.ndimage.sobel's construction with the smoothing [3, 10, 3]
+    f = rng.normal(size=(7, 9))
+    for axis in (0, 1):
+        ref = ndi.correlate1d(ndi.correlate1d(f, [-1.0, 0.0, 1.0], axis), [3.0, 10.0, 3.0], 1 - axis)
+        K = kernels.scharr(axis)
+        np.testing.assert_allclose(ndi.convolve(f, K.weights, origin=ndi_origin(K)), ref, rtol=0, atol=2000 * EPS)
     with pytest.raises(ValueError, match=r"axis must lie in \[-2, 2\); got 2"):
         kernels.sobel(2)
     with pytest.raises(ValueError, match="ndim must be >= 2; got 1"):
