@@ -1,0 +1,271 @@
+"""Tests of fieldconv.poisson: the issue's acceptance numbers at the cheapest sizes that prove them."""
+
+import math
+
+import numpy as np
+import pytest
+
+from fieldconv import _green
+from fieldconv.analytic import PROBLEMS
+from fieldconv.poisson import PoissonSolver, smooth_laplacian, solve_forces, solve_poisson
+from fieldconv.stencil import laplacian, laplacian_symbol
+
+EPS = np.finfo(np.float64).eps
+
+
+def rel_l2(a, b):
+    return float(np.linalg.norm(np.asarray(a, dtype=np.float64) - b) / np.linalg.norm(b))
+
+
+def run(name, n, green, **kw):
+    p = PROBLEMS[name]
+    x = p.coords(n)
+    s = PoissonSolver((n,) * p.ndim, p.spacing(n), bc=p.bc, kernel=p.kernel, green=green, backend="numpy", **kw)
+    return s, p, x
+
+
+# ------------------------------------------------------------------ periodic
+@pytest.mark.parametrize("name", ["trig1d", "trig2d", "trig3d"])
+def test_continuous_trig_exact(name):
+    s, p, x = run(name, 32, "continuous")
+    phi, forces = s.solve_forces(p.density(x))
+    # FFT round-off: a few eps (the mode amplitude is 1, phi ~ 4 pi/|m|^2)
+    assert rel_l2(phi, p.potential(x)) <= 1e-14
+    for f, r in zip(forces, p.force(x)):
+        assert np.abs(f - r).max() <= 1e-14 * 4 * math.pi
+
+
+@pytest.mark.parametrize("order", [2, 4, 6], ids=["o2", "o4", "o6"])
+@pytest.mark.parametrize("shape", [(32,), (16, 12), (8, 12, 10)], ids=["1d", "2d", "3d"])
+def test_discrete_satisfies_stencil(shape, order, rng):
+    rho = rng.standard_normal(shape)
+    h = (0.1, 0.2, 0.15)[: len(shape)]
+    kern = "log" if len(shape) == 2 else "newton"
+    phi = solve_poisson(rho, h, green="discrete", order=order, kernel=kern, backend="numpy")
+    c = 2 * math.pi if kern == "log" else 4 * math.pi
+    lhs = laplacian(phi, h, order=order, backend="numpy")
+    rhs = c * (rho - rho.mean())
+    assert np.abs(lhs - rhs).max() <= 1e-12 * np.abs(rhs).max()
+    assert abs(phi.mean()) < 1e-13 * np.abs(phi).max()  # k = 0 dropped
+
+
+@pytest.mark.parametrize("points", [19, 27])
+def test_discrete_compact(points, rng):
+    rho = rng.standard_normal((8, 8, 8))
+    phi = solve_poisson(rho, 0.5, green="discrete", points=points, backend="numpy")
+    lhs = laplacian(phi, 0.5, points=points, backend="numpy")
+    assert np.abs(lhs - 4 * math.pi * (rho - rho.mean())).max() <= 1e-12 * 4 * math.pi * np.abs(rho).max()
+
+
+@pytest.mark.parametrize("order", [2, 4, 6], ids=["o2", "o4", "o6"])
+def test_discrete_orders(order):
+    errs = [rel_l2(*(lambda s, p, x: (s.solve(p.density(x)), p.potential(x)))(*run("trig3d", n, "discrete", order=order)))
+            for n in (16, 32)]
+    assert math.log2(errs[0] / errs[1]) > order - 0.25  # symbol error (kh)^p / C: asymptotic by N = 16
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 4], ids=["ngp", "cic", "tsc", "pcs"])
+def test_window_alias_sum_closed_form(p):
+    x = np.linspace(0.01, math.pi / 2, 7)
+    explicit = sum(np.sinc((x + math.pi * n) / math.pi) ** (2 * p) for n in range(-2000, 2001))
+    # truncation at |n| = 2000 leaves a tail ~ 2 / (pi^2p (2p-1) 1999^(2p-1)); values >= 1/3
+    tol = 3 * 2 / (math.pi ** (2 * p) * (2 * p - 1) * 1999.0 ** (2 * p - 1)) / (1 / 3) + 1e-13
+    np.testing.assert_allclose(_green.window_alias_sum(p, np.sin(x) ** 2), explicit, rtol=tol)
+
+
+def test_optimal_without_aliases_is_deconvolution():
+    # images=0: G_opt = G_c / W^2 for spectral differencing away from Nyquist planes
+    n, h = 16, 0.5
+    s = PoissonSolver((n,), h, green="optimal", window="tsc", images=0, backend="numpy")
+    g = s._green_host()
+    k = 2 * math.pi * np.arange(n // 2 + 1) / (n * h)
+    w2 = np.sinc(k * h / 2 / math.pi) ** 6
+    den = _green.window_alias_sum(3, np.sin(k * h / 2) ** 2)
+    ref = -4 * math.pi / k[1:-1] ** 2 * w2[1:-1] / den[1:-1] ** 2
+    np.testing.assert_allclose(g[1:-1], ref, rtol=1e-13)
+
+
+# ------------------------------------------------------------------ isolated
+@pytest.mark.parametrize("name,n", [("gauss3d", 64), ("gauss2d_log", 64), ("sheet2d", 64)])
+def test_spectral_free_space_1e12(name, n):
+    s, p, x = run(name, n, "spectral")
+    assert rel_l2(s.solve(p.density(x)), p.potential(x)) <= 1e-12
+
+
+def test_integrated_cube_exact():
+    s, p, x = run("cube3d", 32, "integrated")
+    # exact for cell-aligned piecewise-constant sources: only round-off of the kernel and FFTs
+    assert rel_l2(s.solve(p.density(x)), p.potential(x)) <= 1e-13
+
+
+def test_integrated_gaussian_second_order():
+    e = []
+    for n in (32, 64):
+        s, p, x = run("gauss3d", n, "integrated")
+        e.append(rel_l2(s.solve(p.density(x)), p.potential(x)))
+    assert e[1] <= 5e-4
+    assert math.log2(e[0] / e[1]) >= 1.9
+
+
+def test_thin_disk_second_order():
+    e = []
+    for n in (64, 128):
+        s, p, x = run("sheet2d", n, "integrated")
+        e.append(rel_l2(s.solve(p.density(x)), p.potential(x)))
+    assert math.log2(e[0] / e[1]) >= 1.9
+
+
+def test_isolated_1d_gaussian():
+    # 1D: phi = 2 pi G int rho |x - x'| dx' = 2 pi M [x erf(x/(sqrt2 s)) + sqrt(2/pi) s exp(-x^2/2s^2)]
+    from scipy.special import erf
+
+    n, b = 64, 16.0
+    h = b / n
+    x = (np.arange(n) + 0.5) * h - b / 2
+    rho = np.exp(-(x**2) / 2) / math.sqrt(2 * math.pi)
+    ref = 2 * math.pi * (x * erf(x / math.sqrt(2)) + math.sqrt(2 / math.pi) * np.exp(-(x**2) / 2))
+    assert rel_l2(solve_poisson(rho, h, bc="isolated", backend="numpy"), ref) <= 1e-13
+
+
+@pytest.mark.parametrize("name,diff", [("gauss3d", "spectral"), ("gauss2d_log", "spectral"), ("sheet2d", "spectral")])
+def test_isolated_spectral_forces(name, diff):
+    s, p, x = run(name, 32 if p_is3(name) else 64, "spectral", differencing=diff)
+    _, forces = s.solve_forces(p.density(x))
+    ref = p.force(x)
+    err = math.sqrt(sum(np.sum((f - r) ** 2) for f, r in zip(forces, ref)) / sum(np.sum(r**2) for r in ref))
+    assert err <= (1e-9 if p_is3(name) else 1e-12)  # N=32 in 3D: the Gaussian is resolved to ~1e-10
+
+
+def p_is3(name):
+    return PROBLEMS[name].ndim == 3
+
+
+@pytest.mark.parametrize("order", [2, 4, 6], ids=["o2", "o4", "o6"])
+def test_isolated_fd_forces_match_fd_of_potential(order):
+    # F = -D phi in the interior, where D needs no value outside the box
+    s, p, x = run("gauss2d_log", 32, "spectral", differencing="fd", order=order)
+    phi, (fx, fy) = s.solve_forces(p.density(x))
+    from fieldconv._fdcoeffs import central_difference
+
+    w = central_difference(1, order) / p.spacing(32)
+    r = order // 2
+    d = sum(w[m + r] * np.roll(phi, -m, axis=0) for m in range(-r, r + 1))
+    np.testing.assert_allclose(fx[r:-r], -d[r:-r], atol=1e-12 * np.abs(d).max())
+
+
+def test_integrated_kernel_far_field_accuracy():
+    # the Gauss-Legendre branch agrees with the corner formula where both are accurate
+    c = [np.array([8.0]), np.array([3.0]), np.array([1.0])]
+    gl = _green.box_integral("newton", 3, c, (1.0, 1.0, 1.0))
+    acc = sum(
+        (-1) ** (3 - sum(k)) * _green._box_antiderivative("newton", 3, [ci + s - 0.5 for ci, s in zip(c, k)])
+        for k in np.ndindex(2, 2, 2)
+    )
+    np.testing.assert_allclose(gl, acc, rtol=1e-13)  # corner formula loses ~|m|^3 eps = 1e-13 here
+
+
+def test_never_doubled_grid_k2():
+    # the isolated potential of a point mass far from the box edge is -G m/r, not a periodic image sum
+    n = 32
+    rho = np.zeros((n, n, n))
+    rho[0, 0, 0] = 1.0
+    phi = solve_poisson(rho, 1.0, bc="isolated", green="integrated", backend="numpy")
+    assert phi[n - 1, 0, 0] == pytest.approx(-1.0 / (n - 1), rel=1e-3)
+
+
+# ----------------------------------------------------------- solver, backends
+def test_solver_caches_green(monkeypatch):
+    s = PoissonSolver((16, 16, 16), 0.5, bc="isolated", backend="numpy")
+    rho = np.random.default_rng(0).standard_normal((16, 16, 16))
+    a = s.solve(rho)
+    calls = []
+    monkeypatch.setattr(s, "_green_host", lambda: calls.append(1))
+    b = s.solve(rho)
+    assert calls == [] and np.array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "bc,green", [("periodic", "continuous"), ("periodic", "optimal"), ("isolated", "spectral"), ("isolated", "integrated")]
+)
+def test_backends_agree(backend, bc, green, rng):
+    shape = (8, 6, 10)
+    rho = rng.standard_normal(shape)
+    ref = PoissonSolver(shape, 0.5, bc=bc, green=green, backend="numpy", images=1).solve_forces(rho)
+    got = PoissonSolver(shape, 0.5, bc=bc, green=green, backend=backend, images=1).solve_forces(
+        backend.asarray(rho, copy=True)
+    )
+    scale = np.abs(ref[0]).max()
+    np.testing.assert_allclose(backend.to_numpy(got[0]), ref[0], atol=1e-13 * scale)
+    for f, r in zip(got[1], ref[1]):
+        np.testing.assert_allclose(backend.to_numpy(f), r, atol=1e-12 * np.abs(r).max())
+
+
+@pytest.mark.parametrize("bc,name,n", [("periodic", "trig3d", 16), ("isolated", "gauss2d_log", 64)])
+def test_float32(bc, name, n):
+    p = PROBLEMS[name]
+    x = p.coords(n)
+    s = PoissonSolver((n,) * p.ndim, p.spacing(n), bc=bc, kernel=p.kernel, dtype=np.float32, backend="numpy")
+    phi = s.solve(p.density(x).astype(np.float32))
+    assert phi.dtype == np.float32
+    assert all(f.dtype == np.float32 for f in s.forces(p.density(x).astype(np.float32)))
+    # float32 round-off: input rounding + FFT ~ few x 2^-24 x log2(N)
+    assert rel_l2(phi, p.potential(x)) <= 20 * 2.0**-24 * math.log2(n**p.ndim)
+
+
+def test_float16_periodic_promotes():
+    phi = solve_poisson(np.ones(8, dtype=np.float16), 1.0, backend="numpy")
+    assert phi.dtype == np.float32
+
+
+def test_units():
+    u = pytest.importorskip("astropy.units")
+    from astropy import constants
+
+    n = 16
+    x = (np.arange(n) + 0.5) / n
+    rho = (1.0 + 0.5 * np.cos(2 * np.pi * x))[:, None, None] * np.ones((n, n, n)) * u.Msun / u.pc**3
+    phi = solve_poisson(rho, (1.0 / n) * u.pc, backend="numpy")
+    expected = -4 * np.pi * constants.G * 0.5 * u.Msun / u.pc**3 * np.cos(2 * np.pi * x) * u.pc**2 / (2 * np.pi) ** 2
+    np.testing.assert_allclose(phi[:, 0, 0].to_value(u.km**2 / u.s**2), expected.to_value(u.km**2 / u.s**2), rtol=1e-12)
+    phi2, forces = solve_forces(rho, (1.0 / n) * u.pc, backend="numpy")
+    assert forces[0].unit.is_equivalent(u.m / u.s**2)
+    # explicit G in code units with a plain array gives a plain array
+    assert not hasattr(solve_poisson(rho.value, 1.0 / n, G=2.0, backend="numpy"), "unit")
+
+
+def test_smooth_laplacian():
+    n = 32
+    q = 5
+    f = np.cos(2 * np.pi * q * np.arange(n) / n)
+    lam = laplacian_symbol((n,), 0.5)[q]
+    u = smooth_laplacian(f + 3.0, 0.1, 0.5, backend="numpy")
+    np.testing.assert_allclose(u, 3.0 + f / (1 + 0.1 * lam**2), atol=1e-14)
+
+
+# ------------------------------------------------------------------ errors
+@pytest.mark.parametrize(
+    "call,exc,match",
+    [
+        (lambda: solve_poisson(np.array([1.0, np.nan, 0.0, 1.0]), 1.0), ValueError, "source must be finite"),
+        (lambda: solve_poisson(np.ones(4), -0.1), ValueError, "spacing must be positive"),
+        (lambda: solve_poisson(np.ones((4, 4, 4, 4)), 1.0), ValueError, "1-, 2- or 3-dimensional"),
+        (lambda: solve_poisson(np.ones(8, dtype=np.float16), 1.0, bc="isolated"), TypeError, "float16"),
+        (lambda: solve_poisson(np.ones((4, 4)), 1.0, kernel="newton"), ValueError, "kernel must be 'log' or 'thin-disk'"),
+        (lambda: solve_poisson(np.ones((4, 4, 4)), 1.0, kernel="log"), ValueError, "kernel must be 'newton'"),
+        (lambda: solve_poisson(np.ones((4, 4)), 1.0, kernel="thin-disk", green="discrete"), NotImplementedError, "thin-disk"),
+        (lambda: solve_poisson(np.ones(4), 1.0, bc="isolated", green="discrete"), ValueError, "green must be one of"),
+        (lambda: solve_poisson(np.ones(4), 1.0, bc="open"), ValueError, "bc must be one of"),
+        (lambda: solve_poisson(np.ones(4), 1.0, green="discrete", order=3), ValueError, "order must be one of"),
+        (lambda: solve_poisson(np.ones(4, dtype=complex), 1.0), TypeError, "source must be real"),
+        (lambda: PoissonSolver((8, 8), 1.0).solve(np.ones((8, 9))), ValueError, r"source must have shape \(8, 8\)"),
+        (lambda: PoissonSolver((1, 8), 1.0), ValueError, "shape must be >= 2"),
+        (lambda: PoissonSolver((8,), 1.0, window="sph"), ValueError, "window must be one of"),
+        (lambda: PoissonSolver((8,), 1.0, G=float("inf")), ValueError, "G must be finite"),
+        (lambda: smooth_laplacian(np.ones(4), -1.0), ValueError, "lam must be finite and >= 0"),
+    ],
+    ids=["nan", "spacing", "ndim", "f16-iso", "newton-2d", "log-3d", "thin-discrete", "green", "bc", "order",
+         "complex", "shape", "short-axis", "window", "G", "lam"],
+)
+def test_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
