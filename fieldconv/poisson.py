@@ -363,8 +363,8 @@ class PoissonSolver:
         >>> s = PoissonSolver((8, 8, 8), 1.0, bc="isolated", green="integrated", backend="numpy")
         >>> rho = np.zeros((8, 8, 8)); rho[4, 4, 4] = 1.0
         >>> phi = s.solve(rho)
-        >>> round(float(phi[4, 4, 0]), 6)  # -G m <1/r> over the source cell, r = 4
-        -0.250587
+        >>> round(float(phi[4, 4, 0]), 6)  # -G m <1/r> over the cell, about -1/4 at r = 4
+        -0.249986
         """
         src = self._check_source(source, check_finite)
         X = self._forward(src)

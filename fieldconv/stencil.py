@@ -282,8 +282,9 @@ def gradient(field, spacing=1.0, *, order=2, bc="periodic", axis=None, backend=N
     >>> import numpy as np
     >>> from fieldconv.stencil import gradient
     >>> x = np.arange(8) + 0.5
-    >>> gradient(x**3, 1.0, order=4, bc="neumann", axis=0, backend="numpy")[2:6] - 3 * x[2:6]**2
-    array([0., 0., 0., 0.])
+    >>> d = gradient(x**3, 1.0, order=4, bc="neumann", axis=0, backend="numpy")
+    >>> bool(np.allclose(d[2:6], 3 * x[2:6]**2, rtol=1e-13))
+    True
     """
     be, field, spacing, dt = _prepare(field, spacing, bc, backend)
     if axis is None:
