@@ -73,37 +73,41 @@ def _box_points(width, spacing):
     return out
 
 
-def _transfer(xp, kind, ks, width, spacing, dtype):
-    """H on the broadcast grid of the per-axis wavenumber arrays `ks` (float64, on device)."""
+def _factors(xp, kind, ks, width, spacing, dtype):
+    """H as a list of broadcastable factors (per axis for the separable kinds; one array for sharp)."""
     if kind == "sharp":
         q = None
         for k, d in zip(ks, width):
             t = (k * (d / math.pi)) ** 2
             q = t if q is None else q + t
         # modes within rounding of k_c (16 eps relative in k**2) count as on the cut-off and go
-        return xp.astype(q < 1.0 - 16 * _EPS, dtype)
+        return [xp.astype(q < 1.0 - 16 * _EPS, dtype)]
+    out = []
     if kind == "gaussian":
-        e = None
         for k, d in zip(ks, width):
-            t = k**2 * (d * d / 24.0)
-            e = t if e is None else e + t
-        return xp.astype(xp.exp(-e), dtype)
-    h = None
-    if kind == "top-hat":
+            out.append(xp.exp(-(k**2) * (d * d / 24.0)))  # exp of a sum = product of exps
+    elif kind == "top-hat":
         for k, d in zip(ks, width):
             x = k * (d / 2.0)
             nz = x != 0
             safe = xp.where(nz, x, xp.ones_like(x))
-            s = xp.where(nz, xp.sin(safe) / safe, xp.ones_like(x))
-            h = s if h is None else h * s
+            out.append(xp.where(nz, xp.sin(safe) / safe, xp.ones_like(x)))
     else:  # box: Dirichlet kernel
         for k, n, hh in zip(ks, _box_points(width, spacing), spacing):
             x = k * (hh / 2.0)
             den = xp.sin(x)
             nz = den != 0
             safe = xp.where(nz, den, xp.ones_like(den))
-            s = xp.where(nz, xp.sin(x * n) / (safe * n), xp.ones_like(x))
-            h = s if h is None else h * s
+            out.append(xp.where(nz, xp.sin(x * n) / (safe * n), xp.ones_like(x)))
+    return [xp.astype(f, dtype) for f in out]
+
+
+def _transfer(xp, kind, ks, width, spacing, dtype):
+    """H on the broadcast grid of the per-axis wavenumber arrays `ks` (float64, on device)."""
+    fs = _factors(xp, kind, ks, width, spacing, xp.float64)
+    h = fs[0]
+    for f in fs[1:]:
+        h = h * f
     return xp.astype(h, dtype)
 
 
@@ -217,8 +221,9 @@ def spectral_filter(field, width, *, kind="sharp", spacing=1.0, axes=None, backe
 
     Notes
     -----
-    ``H`` is computed in float64 from the backend's ``kgrid`` and cast to
-    the field's precision; the FFTs are the backend's ``rfftn``/``irfftn``
+    ``H`` is computed in float64 from the backend's wavenumbers and cast
+    to the field's precision (one 1-D factor per axis for the separable
+    kinds, multiplied in place into the transform); the FFTs are the backend's ``rfftn``/``irfftn``
     (float32 transforms for float32 fields, relative error ~ eps32 log2 N).
     The zero mode is kept (``H(0) = 1``); for the Nyquist mode see the
     module docstring.
@@ -256,9 +261,13 @@ def spectral_filter(field, width, *, kind="sharp", spacing=1.0, axes=None, backe
     for i, (a, n, hh) in enumerate(zip(axes, shape, h)):
         k = be.k(n, hh, rfft=i == len(axes) - 1)
         ks.append(xp.reshape(k, tuple(-1 if j == a else 1 for j in range(x.ndim))))
-    H = _transfer(xp, kind, ks, d, h, be.dtype(dt))
+    # separable kinds: 1-D factors (float64, cast to the field's precision) applied in place
+    # on the transform, one broadcast multiply per axis; no full-grid H is built
+    factors = _factors(xp, kind, ks, d, h, be.dtype(dt))
     F = be.rfftn(x, axes=axes)
-    y = be.irfftn(F * H, s=shape, axes=axes, overwrite_x=True)
+    for f in factors:
+        F *= f
+    y = be.irfftn(F, s=shape, axes=axes, overwrite_x=True)
     if y.dtype != x.dtype:
         y = xp.astype(y, x.dtype)
     return attach(y, funit) if funit is not None else y
