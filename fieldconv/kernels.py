@@ -177,10 +177,13 @@ def _check_scalar(name, value):
 
 
 def _merge_spacing(a, b, what):
+    """Spacing (with its unit, if any) of the result of combining kernels a and b."""
     if a.spacing is None:
-        return b.spacing
-    if b.spacing is None or np.allclose(a.spacing, b.spacing, rtol=4 * _EPS, atol=0):
-        return a.spacing
+        return None if b.spacing is None else _attach_spacing(b.spacing, b.spacing_unit)
+    if b.spacing is None or (
+        a.spacing_unit == b.spacing_unit and np.allclose(a.spacing, b.spacing, rtol=4 * _EPS, atol=0)
+    ):
+        return _attach_spacing(a.spacing, a.spacing_unit)
     raise ValueError(f"{what}: the kernels were built for different spacings; got {a.spacing} and {b.spacing}")
 
 
@@ -332,11 +335,13 @@ class Kernel:
         return f"Kernel({', '.join(parts)})"
 
     def _replace(self, weights, origin, *, spacing="same", name="same"):
+        if isinstance(spacing, str) and spacing == "same":
+            spacing = None if self._spacing is None else _attach_spacing(self._spacing, self._spacing_unit)
         return Kernel(
             weights,
             origin=origin,
-            spacing=self._spacing if spacing == "same" else spacing,
-            name=self._name if name == "same" else name,
+            spacing=spacing,
+            name=self._name if isinstance(name, str) and name == "same" else name,
         )
 
     # ------------------------------------------------------------------ algebra

@@ -114,6 +114,11 @@ def test_kernel_spacing_quantity():
     L = kernels.laplacian(2, spacing=0.5 * u.mm)
     np.testing.assert_array_equal(L.weights, kernels.laplacian(2).weights * 4)
     assert L.spacing_unit == u.mm
+    # algebra keeps the unit; different units are different spacings
+    for M in (2 * L, L.flip(), L @ L, L + L, -L):
+        assert M.spacing == (0.5, 0.5) and M.spacing_unit == u.mm
+    with pytest.raises(ValueError, match="different spacings"):
+        L + kernels.laplacian(2, spacing=0.5 * u.m)
     # the symbol check accepts a compatible unit and converts it
     L.transfer_function((4, 4), spacing=5e-4 * u.m, backend="numpy")
     with pytest.raises(ValueError, match="spacing must match"):
