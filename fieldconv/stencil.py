@@ -127,7 +127,18 @@ def _check_radius(shape, radius, bc):
             )
 
 
-def _apply(be, field, taps, radius, bc, dt, out):
+def _star_weights(spacing, order):
+    """Per-axis weights (w0, w1, w2, centre) of the 3-D star Laplacian for the one-pass kernel."""
+    r = order // 2
+    ws, c = [], 0.0
+    for h in spacing:
+        w = central_difference(2, order) / h**2
+        ws.append(np.ascontiguousarray(w[r:], dtype=np.float64))
+        c += float(w[r])
+    return (ws[0], ws[1], ws[2], c)
+
+
+def _apply(be, field, taps, radius, bc, dt, out, star=None):
     _check_radius(field.shape, radius, bc)
     shape = tuple(field.shape)
     if be.on_host:
@@ -143,6 +154,11 @@ def _apply(be, field, taps, radius, bc, dt, out):
             raise ValueError("out must not overlap the input field")
         pad = (1,) * (3 - f.ndim)
         taps3 = [((0,) * (3 - f.ndim) + tuple(o), w) for o, w in taps]
+        if star is not None and f.ndim == 3 and shape[2] >= 2 * radius[2]:
+            from ._numba_stencil import apply_star3d
+
+            apply_star3d(f, out, star, bc)
+            return out
         from ._numba_stencil import apply_taps
 
         apply_taps(f.reshape(pad + shape), out.reshape(pad + shape), taps3, bc)
@@ -240,7 +256,10 @@ def laplacian(field, spacing=1.0, *, order=2, points=None, bc="periodic", out=No
     if points is not None:
         points = check_int("points", points)
     taps, radius = _laplacian_taps(field.ndim, spacing, order, points)
-    return _apply(be, field, taps, radius, bc, dt, out)
+    star = None
+    if field.ndim == 3 and (points is None or points == 3 * order + 1):
+        star = _star_weights(spacing, order)
+    return _apply(be, field, taps, radius, bc, dt, out, star)
 
 
 def gradient(field, spacing=1.0, *, order=2, bc="periodic", axis=None, backend=None):
