@@ -412,6 +412,31 @@ def test_compact_laplacian_symbols():
     assert kernels.laplacian(2, points=9, order=4).shape == (5, 5)  # 2-D 9 points at order 4: the star
 
 
+def _plane_wave_symbol(K, kvec):
+    """H(k) = sum_j w[j] exp(-i k.(j - o)) at an arbitrary wavevector (unit spacing), real part."""
+    idx = np.indices(K.shape).reshape(K.ndim, -1).T - np.array(K.origin)
+    return float(np.sum(K.weights.ravel() * np.cos(idx @ np.asarray(kvec))))
+
+
+@pytest.mark.parametrize(
+    ("ndim", "points", "isotropic"),
+    [(2, 5, False), (2, 9, True), (3, 7, False), (3, 19, True), (3, 27, True)],
+    ids=["5pt", "9pt", "7pt", "19pt", "27pt"],
+)
+def test_compact_laplacians_have_isotropic_leading_error(ndim, points, isotropic):
+    # H(k) + |k|^2 = c(direction) |k|^4 + O(|k|^6): c = 1/12 in every direction for the compact
+    # stencils (error h^2/12 nabla^4), direction-dependent sum k_a^4 / (12 |k|^4) for the stars.
+    # |k| = 0.01: the O(k^2) relative correction is ~1e-5; rounding eps * sum|w| / k^4 ~ 1e-6.
+    K = kernels.laplacian(ndim, points=None if points in (5, 7) else points)
+    dirs = [np.eye(ndim)[0], np.ones(ndim) / np.sqrt(ndim), np.array([1.0, 2.0, 0.5][:ndim])]
+    for d in dirs:
+        d = d / np.linalg.norm(d)
+        kvec = 0.01 * d
+        c = (_plane_wave_symbol(K, kvec) + 1e-4) / 1e-8
+        want = 1 / 12 if isotropic else float(np.sum(d**4)) / 12
+        assert c == pytest.approx(want, rel=1e-3)
+
+
 def _interior(a, r):
     return a[tuple(slice(r, -r) for _ in range(a.ndim))]
 
@@ -802,3 +827,9 @@ def test_transfer_function_strict_backend(strict_backend, rng):
     assert np.all(be.to_numpy(H).imag == 0)
     A = K.to_fft_array((6, 5), backend=be, dtype=np.float32)
     assert A.device == be.device and str(A.dtype).endswith("float32")
+
+
+def test_transfer_function_every_backend(backend, rng):
+    K = Kernel(rng.normal(size=(3, 2)), origin=(2, 0))
+    H = K.transfer_function((5, 6), backend=backend)
+    np.testing.assert_allclose(backend.to_numpy(H), np.fft.rfftn(delta_response(K, (5, 6))), rtol=0, atol=sym_tol(K, (5, 6)))
