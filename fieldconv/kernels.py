@@ -543,6 +543,8 @@ class Kernel:
         d = w.ndim
         wnorm = float(np.linalg.norm(w.ravel()))
         if tol is None:
+            # rounding of an exactly rank-1 table ((d-1) eps/2 ||w||), SVD backward error
+            # (~max(m, n) eps ||w||) and reconstruction ((d-1) eps/2 ||w||): see Notes
             big = max(max(w.shape), w.size // min(w.shape)) if d > 1 else w.shape[0]
             tol = 4.0 * (big + d) * _EPS * wnorm
         else:
