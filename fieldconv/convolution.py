@@ -356,20 +356,23 @@ def convolve1d(field, weights, axis=-1, *, mode="reflect", cval=0.0, origin=0, o
 
 # ------------------------------------------------------------------ n-D engine
 #: Cost model of ``method="auto"`` (host backends), in nanoseconds per output
-#: sample, measured by ``benchmarks/bench_convolution.py --calibrate`` on the
-#: project's reference machine (2 cores, shared; numba 0.68, pyFFTW with
-#: FFTW_MEASURE plans, median of 5 runs on 2048^2 and 256^3 fields):
-#:   direct  : ``_C_DIRECT[dt] * taps``        (taps = nonzero kernel weights)
-#:   pass    : ``_C_PASS[dt] + _C_TAP1D[dt] * K`` per 1-D separable pass
-#:   fft     : ``_C_FFT[dt] * log2(M) * M / N + _C_PAD[dt] * M / N``
-#:             (M: padded FFT size, N: field size; forward + inverse + product)
+#: sample.  Measured with ``/work/venv/bin/python benchmarks/bench_convolution.py
+#: --calibrate`` (each method timed alone on 2048^2 fields, K = 3, 7, 15, 31,
+#: median of 3 runs, numba 0.68 on the OpenMP layer, pyFFTW with FFTW_MEASURE
+#: plans made before timing) on the project's 2-core machine while other jobs
+#: shared it, so the constants carry ~30% noise; they only have to rank methods.
+#:   direct   : ``_C_D0 + _C_DIRECT * taps``        (taps = nonzero weights; pad + sums)
+#:   separable: sum over 1-D passes of ``_C_PASS + _C_TAP1D * K``
+#:   fft      : ``(_C_FFT * log2(M) + _C_PAD) * M / N``  (M: FFT size, N: field size;
+#:              forward + inverse transform + kernel transform + product + padding)
 #: Float32 FFTs lose ~10x accuracy against direct sums, so for float32 an FFT
 #: must beat the best direct/separable estimate by ``_F32_FFT_MARGIN``.
-_C_DIRECT = {np.float32: 0.10, np.float64: 0.20}
-_C_PASS = {np.float32: 1.0, np.float64: 1.6}
-_C_TAP1D = {np.float32: 0.25, np.float64: 0.45}
-_C_FFT = {np.float32: 0.35, np.float64: 0.55}
-_C_PAD = {np.float32: 1.0, np.float64: 1.6}
+_C_D0 = {np.float32: 4.0, np.float64: 9.0}
+_C_DIRECT = {np.float32: 0.055, np.float64: 0.12}
+_C_PASS = {np.float32: 1.8, np.float64: 3.5}
+_C_TAP1D = {np.float32: 0.1, np.float64: 0.2}
+_C_FFT = {np.float32: 0.9, np.float64: 1.8}
+_C_PAD = {np.float32: 2.0, np.float64: 4.0}
 _F32_FFT_MARGIN = 1.5
 #: Generic (array-API / GPU) backends: each tap is a full pass over memory.
 _C_XP_TAP = 2.0
@@ -616,17 +619,22 @@ def _separable(be, x, groups, c, mode, cval, sub_method):
     return y
 
 
-def _kernel_fft_array(be, W, M, dtype, axes):
-    """Flipped kernel embedded at the start of an array of FFT shape `M` (acting axes)."""
+def _kernel_spectrum(be, W, M, dtype, axes):
+    """Real FFT (size `M` on `axes`) of the *flipped* kernel placed at the start.
+
+    Transformed axis by axis on the small kernel (rfft along the last axis,
+    then complex FFTs, each zero-padding one more axis), which costs a
+    fraction of one transform of the full padded array.
+    """
     Wf = np.ascontiguousarray(W[tuple(slice(None, None, -1) for _ in range(W.ndim))])
-    shape = tuple(M[a] if a in axes else 1 for a in range(W.ndim))
     if be.on_host:
-        G = be.zeros(shape, dtype)
-        G[tuple(slice(0, k) for k in W.shape)] = Wf
+        g = Wf.astype(dtype)
     else:
-        G = be.xp.zeros(shape, dtype=be.dtype(dtype), device=be.device)
-        G[tuple(slice(0, k) for k in W.shape)] = be.xp.astype(be.asarray(Wf, copy=True), be.dtype(dtype))
-    return G
+        g = be.xp.astype(be.asarray(Wf, copy=True), be.dtype(dtype))
+    H = be.rfftn(g, s=(M[axes[-1]],), axes=(axes[-1],))
+    for a in reversed(axes[:-1]):
+        H = be.fftn(H, s=(M[a],), axes=(a,), overwrite_x=True)
+    return H
 
 
 def _wrap_kernel_array(be, W, c, shape, dtype, axes):
@@ -648,9 +656,16 @@ def _fft(be, x, W, c, mode, cval):
     dt = np.dtype(str(x.dtype).rsplit(".", 1)[-1]) if not isinstance(x.dtype, np.dtype) else x.dtype
     xp = be.xp
     if mode == "wrap":
-        G = _wrap_kernel_array(be, W, c, x.shape, dt, axes)
         s = tuple(x.shape[a] for a in axes)
         X = be.rfftn(x, axes=axes)
+        if all(W.shape[a] <= x.shape[a] for a in axes):
+            # circular convolution with the flipped kernel at the start, then a
+            # roll by K - 1 - c puts tap c on the output point
+            X *= _kernel_spectrum(be, W, x.shape, dt, axes)
+            Y = be.irfftn(X, s=s, axes=axes, overwrite_x=True)
+            shift = tuple(-(W.shape[a] - 1 - c[a]) for a in axes)
+            return be.xp.roll(Y, shift, axis=axes) if not be.on_host else np.roll(Y, shift, axis=axes)
+        G = _wrap_kernel_array(be, W, c, x.shape, dt, axes)
         X *= be.rfftn(G, axes=axes)
         return be.irfftn(X, s=s, axes=axes, overwrite_x=True)
     lo = c
@@ -663,10 +678,9 @@ def _fft(be, x, W, c, mode, cval):
     else:
         P = _pad_xp(be, x, lo, hi, mode, cval)
         s = tuple(M[a] for a in axes)
-    G = _kernel_fft_array(be, W, M, dt, axes)
     X = be.rfftn(P, s=s, axes=axes)
     del P
-    X *= be.rfftn(G, axes=axes)
+    X *= _kernel_spectrum(be, W, M, dt, axes)
     Y = be.irfftn(X, s=tuple(M[a] for a in axes), axes=axes, overwrite_x=True)
     del X
     sl = tuple(slice(k - 1, k - 1 + n) for k, n in zip(W.shape, x.shape))
@@ -724,11 +738,10 @@ def _overlap(be, x, W, c, mode, cval):
             M.append(_next_fast(S.shape[a]))
         else:
             M.append(S.shape[a])
-    G = _kernel_fft_array(be, Wb, M, dt, fax)
     s = tuple(M[a] for a in fax)
     X = be.rfftn(S, s=s, axes=fax)
     del S
-    X *= be.rfftn(G, axes=fax)
+    X *= _kernel_spectrum(be, Wb, M, dt, fax)
     Y = be.irfftn(X, s=s, axes=fax, overwrite_x=True)
     del X
     sl = [slice(None)] * Y.ndim
@@ -764,7 +777,7 @@ def _costs(be, shape, W, groups, dt):
     taps = int(np.count_nonzero(W))
     costs = {}
     if be.on_host:
-        costs["direct"] = _C_DIRECT[dt] * taps if len(axes) > 1 else _C_PASS[dt] + _C_TAP1D[dt] * taps
+        costs["direct"] = _C_D0[dt] + _C_DIRECT[dt] * taps if len(axes) > 1 else _C_PASS[dt] + _C_TAP1D[dt] * taps
     else:
         costs["direct"] = _C_XP_TAP * taps
     Mfft = math.prod(_next_fast(shape[a] + W.shape[a] - 1) if a in axes else shape[a] for a in range(len(shape)))
@@ -940,7 +953,7 @@ def _engine(field, kernel, *, flip, mode, cval, origin, method, axes, nan_policy
         den = run(valid, cv_den)
         # den is a sum of kernel weights (exact zero where no valid neighbour);
         # anything below the rounding level of that sum counts as zero
-        tiny = 1e3 * np.finfo(dt).eps * float(np.abs(W).sum())
+        tiny = float(1e3 * np.finfo(dt).eps * float(np.abs(W).sum()))
         ok = xp.abs(den) > tiny
         res = xp.where(ok, num / xp.where(ok, den, _scalar(be, 1.0, dt)), _scalar(be, math.nan, dt))
         if not normalize:
