@@ -221,6 +221,7 @@ class PoissonSolver:
         self._green_hat = None
         self._force_hat = None
         self._pad = None
+        self._buffers = {}
 
     # ----------------------------------------------------------------- greens
     def _green_host(self):
@@ -269,7 +270,9 @@ class PoissonSolver:
     def _cached_green(self):
         if self._green_hat is None:
             be = self.backend
-            self._green_hat = be.xp.astype(be.asarray(self._green_host(), copy=True), be.dtype(self.dtype))
+            # the 1/N of the inverse FFT is folded in: irfftn runs with norm="forward" (no scaling pass)
+            g = self._green_host() / math.prod(self.fft_shape)
+            self._green_hat = be.xp.astype(be.asarray(g, copy=True), be.dtype(self.dtype))
         return self._green_hat
 
     def _cached_forces(self):
@@ -282,7 +285,7 @@ class PoissonSolver:
                     m = self.G * _green.isolated_kernel_hat(
                         self.kernel, self.shape, self.spacing, self.green, a,
                         None if self.differencing == "spectral" else self.order,
-                    )
+                    ) / math.prod(self.fft_shape)
                 else:
                     # F_a = -i d_a(k) phi_hat, as a 1-D factor on axis a (host complex)
                     m = (-1j * self._dsym(a, a == nd - 1)).reshape(_bshape(a, nd))
@@ -291,7 +294,7 @@ class PoissonSolver:
         return self._force_hat
 
     # ----------------------------------------------------------------- solves
-    def _check_source(self, source, check_finite):
+    def _check_source(self, source):
         be = self.backend
         src = be.asarray(source)
         if tuple(src.shape) != self.shape:
@@ -299,30 +302,59 @@ class PoissonSolver:
         sdt = result_dtype(src.dtype, name="source")
         if self.bc == "isolated" and str(src.dtype).endswith("float16"):
             raise TypeError("source dtype float16 is not supported for an isolated solve; cast it to float32")
-        if check_finite and not bool(be.xp.all(be.xp.isfinite(src))):
-            raise ValueError("source must be finite; it contains NaN or inf")
         if sdt != self.dtype and src.dtype != be.dtype(self.dtype):
             src = be.xp.astype(src, be.dtype(self.dtype))
         elif src.dtype != be.dtype(self.dtype):
             src = be.xp.astype(src, be.dtype(self.dtype))
         return src
 
-    def _forward(self, src):
-        """rfftn of the (padded) source, in a fresh complex array."""
+    def _check_finite(self, src, X):
+        """NaN/inf anywhere in the source makes the k = 0 mode (the sum) non-finite: a free check."""
+        xp = self.backend.xp
+        if bool(xp.isfinite(X[(0,) * self.ndim])):
+            return
+        if bool(xp.all(xp.isfinite(src))):
+            raise ValueError(
+                f"source overflows {np.dtype(self.dtype).name} in the FFT (its sum is not finite); "
+                "rescale it or use float64"
+            )
+        raise ValueError("source must be finite; it contains NaN or inf")
+
+    def _fft_out(self, kind):
+        """Cached scratch for the pyFFTW backend (which transforms into `out` directly)."""
+        if self.backend.name != "pyfftw":
+            return None
+        buf = self._buffers.get(kind)
+        if buf is None:
+            be = self.backend
+            if kind == "c":
+                shape = self.fft_shape[:-1] + (self.fft_shape[-1] // 2 + 1,)
+                buf = be.empty(shape, np.complex64 if self.dtype == np.float32 else np.complex128)
+            else:
+                buf = be.empty(self.fft_shape, self.dtype)
+            self._buffers[kind] = buf
+        return buf
+
+    def _forward(self, src, check_finite):
+        """rfftn of the (padded) source (into cached scratch on pyFFTW)."""
         be = self.backend
         if self.bc == "periodic":
-            return be.rfftn(src)
-        if self._pad is None:
-            self._pad = be.zeros(self.fft_shape, self.dtype)
-        inner = tuple(slice(0, n) for n in self.shape)
-        self._pad[inner] = src
-        return be.rfftn(self._pad)
+            X = be.rfftn(src, out=self._fft_out("c"))
+        else:
+            if self._pad is None:
+                self._pad = be.zeros(self.fft_shape, self.dtype)
+            inner = tuple(slice(0, n) for n in self.shape)
+            self._pad[inner] = src
+            X = be.rfftn(self._pad, out=self._fft_out("c"))
+        if check_finite:
+            self._check_finite(src, X)
+        return X
 
     def _inverse(self, X):
         be = self.backend
-        y = be.irfftn(X, s=self.fft_shape, overwrite_x=True)
         if self.bc == "periodic":
-            return y
+            return be.irfftn(X, s=self.fft_shape, norm="forward", overwrite_x=True)
+        y = be.irfftn(X, s=self.fft_shape, norm="forward", overwrite_x=True, out=self._fft_out("r"))
         inner = tuple(slice(0, n) for n in self.shape)
         if be.on_host:
             return np.ascontiguousarray(y[inner])
@@ -342,7 +374,9 @@ class PoissonSolver:
         source : array, shape ``self.shape``, real
             Density (mass per cell volume; per area in 2-D, per length in 1-D).
         check_finite : bool
-            Raise on NaN/inf in the source (one extra read of the source).
+            Raise on NaN/inf in the source (checked for free on the k = 0
+            mode of the transform; the source is read again only to word the
+            error).
 
         Returns
         -------
@@ -366,8 +400,8 @@ class PoissonSolver:
         >>> round(float(phi[4, 4, 0]), 6)  # -G m <1/r> over the cell, about -1/4 at r = 4
         -0.249986
         """
-        src = self._check_source(source, check_finite)
-        X = self._forward(src)
+        src = self._check_source(source)
+        X = self._forward(src, check_finite)
         X = self._mul(X, self._cached_green())
         return self._inverse(X)
 
@@ -420,8 +454,8 @@ class PoissonSolver:
         >>> phi.shape, f.shape
         ((8,), (8,))
         """
-        src = self._check_source(source, check_finite)
-        X = self._forward(src)
+        src = self._check_source(source)
+        X = self._forward(src, check_finite)
         out_phi = None
         hats = self._cached_forces()
         if self.bc == "periodic":

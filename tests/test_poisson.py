@@ -247,6 +247,8 @@ def test_smooth_laplacian():
     "call,exc,match",
     [
         (lambda: solve_poisson(np.array([1.0, np.nan, 0.0, 1.0]), 1.0), ValueError, "source must be finite"),
+        (lambda: solve_poisson(np.array([np.inf, 0.0, 0.0, 1.0]), 1.0, bc="isolated"), ValueError, "source must be finite"),
+        (lambda: solve_poisson(np.full(8, 3e38, dtype=np.float32), 1.0), ValueError, "overflows float32"),
         (lambda: solve_poisson(np.ones(4), -0.1), ValueError, "spacing must be positive"),
         (lambda: solve_poisson(np.ones((4, 4, 4, 4)), 1.0), ValueError, "1-, 2- or 3-dimensional"),
         (lambda: solve_poisson(np.ones(8, dtype=np.float16), 1.0, bc="isolated"), TypeError, "float16"),
@@ -263,7 +265,7 @@ def test_smooth_laplacian():
         (lambda: PoissonSolver((8,), 1.0, G=float("inf")), ValueError, "G must be finite"),
         (lambda: smooth_laplacian(np.ones(4), -1.0), ValueError, "lam must be finite and >= 0"),
     ],
-    ids=["nan", "spacing", "ndim", "f16-iso", "newton-2d", "log-3d", "thin-discrete", "green", "bc", "order",
+    ids=["nan", "inf-iso", "overflow", "spacing", "ndim", "f16-iso", "newton-2d", "log-3d", "thin-discrete", "green", "bc", "order",
          "complex", "shape", "short-axis", "window", "G", "lam"],
 )
 def test_errors(call, exc, match):
