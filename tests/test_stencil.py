@@ -290,3 +290,19 @@ def test_compact_weights_used():
     f = np.zeros((5, 5))
     f[2, 2] = 1.0
     np.testing.assert_allclose(laplacian(f, 1.0, points=9, backend="numpy")[1:4, 1:4], compact_laplacian(2, 9))
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_gradient_matches_kernels(order):
+    kernels = pytest.importorskip("fieldconv.kernels", reason="fieldconv.kernels has not landed")
+    shape, h = (12, 10), (0.5, 0.8)
+    for axis in (0, 1):
+        K = kernels.gradient(2, axis, order=order, spacing=h)
+        H = np.asarray(K.transfer_function(shape, h, rfft=False, backend="numpy"))
+        d = gradient_symbol(shape[axis], h[axis], order=order)
+        expect = 1j * d.reshape((-1, 1) if axis == 0 else (1, -1)) * np.ones(shape)
+        np.testing.assert_allclose(H, expect, atol=100 * EPS / h[axis])
+        f = np.random.default_rng(4).standard_normal(shape)
+        np.testing.assert_allclose(
+            gradient(f, h, order=order, axis=axis, backend="numpy"), ndi.convolve(f, K.weights, mode="wrap"), atol=1e-12
+        )
