@@ -223,6 +223,7 @@ def plot_convergence(rows, path):
             ns = [r["N"] for r in rs]
             es = [max(r["phi_L2"], 1e-17) for r in rs]
             ax.loglog(ns, es, "o-", label=method)
+        ax.set_ylim(bottom=1e-17)
         ax.set_title(name)
         ax.set_xlabel("N")
         ax.set_ylabel("relative L2 error of phi")
