@@ -912,9 +912,8 @@ def _engine(field, kernel, *, flip, mode, cval, origin, method, axes, nan_policy
         res = be.empty(x.shape, odt) if be.on_host else be.xp.empty(x.shape, dtype=be.dtype(odt), device=be.device)
         return attach(res, unit)
 
-    nan_mask = None
     nnan = None
-    if nan_policy == "raise" or nan_policy == "interpolate" or method in ("fft", "overlap-add", "auto"):
+    if nan_policy in ("raise", "interpolate") or method in ("fft", "overlap-add"):
         nnan = _nan_count(be, x)
     if nan_policy == "raise" and nnan:
         raise ValueError(f"field contains {nnan} NaN value(s) and nan_policy='raise'")
@@ -927,9 +926,14 @@ def _engine(field, kernel, *, flip, mode, cval, origin, method, axes, nan_policy
                 f"method='separable' needs a kernel that factorises into lower-dimensional factors; "
                 f"this kernel of shape {w.shape} does not (use method='auto')"
             )
-    interp = nan_policy == "interpolate" and (nnan or (mode == "constant" and math.isnan(cval)))
+    interp = nan_policy == "interpolate" and bool(nnan or (mode == "constant" and math.isnan(cval)))
     if method == "auto":
         use = _choose(be, x.shape, W, groups, dt, mode, has_nan=bool(nnan) and not interp)
+        if use in ("fft", "overlap-add") and nnan is None:
+            # only an FFT pick needs the NaN scan (NaN would spread over the whole output)
+            nnan = _nan_count(be, x)
+            if nnan:
+                use = _choose(be, x.shape, W, groups, dt, mode, has_nan=True)
         _LAST_AUTO[0] = use
     else:
         if method in ("fft", "overlap-add") and nnan and not interp:
@@ -938,10 +942,17 @@ def _engine(field, kernel, *, flip, mode, cval, origin, method, axes, nan_policy
                 "output; use method='direct' (NaN stays local) or nan_policy='interpolate'"
             )
         use = method
+    # a multi-axis factor of a partly separable kernel: exact method unless FFT is much cheaper
+    exact_only = bool(nnan) and not interp
+    sub_method = None
+    if use == "separable":
+        for axes_g, w_g in groups:
+            if len(axes_g) > 1:
+                sub_method = _choose(be, x.shape, w_g, None, dt, mode, has_nan=exact_only)
 
     def run(arr, cv):
         if use == "separable":
-            return _separable(be, arr, groups, c, mode, cv, "direct" if be.on_host else "fft")
+            return _separable(be, arr, groups, c, mode, cv, sub_method)
         return _run_method(be, arr, W, c, mode, cv, use)
 
     if not interp:

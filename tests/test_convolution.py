@@ -540,3 +540,18 @@ def test_type_errors():
         convolve(np.ones((3, 3)), np.ones((3, 3), complex))
     with pytest.raises(TypeError, match="output must be a real float or integer dtype"):
         convolve(np.ones((3, 3)), np.ones((3, 3)), output=np.complex128)
+
+
+def test_with_fieldconv_kernels(rng):
+    """The real Kernel objects (fieldconv.kernels) go through every method."""
+    kernels = pytest.importorskip("fieldconv.kernels")
+    x = rng.standard_normal((20, 17))
+    for K in (kernels.gaussian(1.5, ndim=2), kernels.sobel(0), kernels.laplacian(2),
+              kernels.Kernel(rng.standard_normal((4, 3)), origin=(0, 2))):
+        scipy_origin = tuple(o - n // 2 for o, n in zip(K.origin, K.shape))
+        want = ndi.convolve(x, K.weights, mode="mirror", origin=scipy_origin)
+        for method in ("auto", "direct", "fft"):
+            np.testing.assert_allclose(convolve(x, K, mode="mirror", method=method), want, atol=1e-12)
+        np.testing.assert_allclose(correlate(x, K.flip(), mode="mirror"), want, atol=1e-12)
+        if K.separable_factors() is not None:
+            np.testing.assert_allclose(convolve(x, K, mode="mirror", method="separable"), want, atol=1e-12)
