@@ -71,11 +71,6 @@ __all__ = [
 #: Scheme name -> order p (number of cells touched per axis).
 SCHEMES = {"ngp": 1, "cic": 2, "tsc": 3, "pcs": 4}
 
-#: Particles per chunk of the numba painter.  Fixed (never derived from the
-#: thread count) because it fixes the order of the additions.
-_CHUNK = 1 << 22
-
-
 class Painted(NamedTuple):
     """Result of ``paint(..., outside="drop")``.
 
@@ -194,19 +189,22 @@ def _np_dtype(dt):
     return np.dtype(str(dt).rsplit(".", 1)[-1])
 
 
-def _scan(pos, cells, w, origin, h, shape, periodic, p, outside):
-    """Raise for non-finite input or (outside="raise") particles outside; return #outside."""
+def _scan(pos, cells, w, origin, h, shape, periodic, p, outside, wdummy=np.float64):
+    """Raise for non-finite input or (outside="raise") particles outside.
+
+    Returns (#outside particles, dropped mass) for a non-periodic mesh.
+    """
     from . import _numba_assign as nb
 
     use_cells = cells is not None
-    bad_x, bad_w, nout, lo, hi = nb.scan(
+    bad_x, bad_w, nout, lo, hi, dropped = nb.scan(
         pos, cells if use_cells else np.zeros((0, pos.shape[1]), np.int64), use_cells,
-        w if w is not None else np.zeros(1, pos.dtype), w is not None,
+        w if w is not None else np.zeros(1, wdummy), w is not None, 1.0,
         np.asarray(origin, np.float64), 1.0 / np.asarray(h, np.float64),
         np.asarray(shape, np.int64), periodic, p,
     )
     _raise_scan(bad_x, bad_w, nout, lo, hi, origin, h, shape, p, outside)
-    return int(nout)
+    return int(nout), float(dropped)
 
 
 def _raise_scan(bad_x, bad_w, nout, lo, hi, origin, h, shape, p, outside):
@@ -362,7 +360,9 @@ def paint(
     periodic = bool(periodic)
 
     if be.on_host:
-        nout = _scan(pos, cells, w, origin, h, shape, periodic, p, outside)
+        if w is not None and w.dtype != acc_dt:
+            w = w.astype(acc_dt)  # one copy of the weights: keeps the compiled kernels few
+        nout, dropped = _scan(pos, cells, w, origin, h, shape, periodic, p, outside, acc_dt)
         if bucket:
             if cells is not None:
                 raise NotImplementedError("bucket=True with (cells, offsets) positions is not supported")
@@ -372,7 +372,7 @@ def paint(
             mesh = out
         else:
             mesh = np.zeros(shape, dtype=acc_dt)
-        dropped = _paint_host(mesh, pos, cells, w, origin, h, shape, periodic, p, scale)
+        _paint_host(mesh, pos, cells, w, origin, h, shape, periodic, p, scale)
         if mesh is not out:
             if out is not None:
                 out += mesh.astype(dt, copy=False)
@@ -386,7 +386,7 @@ def paint(
     unit = _out_unit(w_unit, box_unit, ndim, density)
     mesh = attach(mesh, unit)
     if outside == "drop":
-        return Painted(mesh, float(dropped) / scale, int(nout))
+        return Painted(mesh, float(dropped), int(nout))
     return mesh
 
 
@@ -401,7 +401,8 @@ def _out_unit(w_unit, box_unit, ndim, density):
     return unit
 
 
-def _paint_host(mesh, pos, cells, w, origin, h, shape, periodic, p, scale):
+def _paint_host(mesh, pos, cells, w, origin, h, shape, periodic, p, scale, be_threads=1 << 30):
+    # weights (or the unused placeholder) come in the mesh dtype
     from . import _numba_assign as nb
 
     use_cells = cells is not None
@@ -410,7 +411,7 @@ def _paint_host(mesh, pos, cells, w, origin, h, shape, periodic, p, scale):
         pos,
         cells if use_cells else np.zeros((0, pos.shape[1]), np.int64),
         use_cells,
-        w if w is not None else np.zeros(1, pos.dtype),
+        w if w is not None else np.zeros(1, mesh.dtype),
         w is not None,
         float(scale),
         np.asarray(origin, np.float64),
@@ -418,7 +419,7 @@ def _paint_host(mesh, pos, cells, w, origin, h, shape, periodic, p, scale):
         shape,
         periodic,
         p,
-        _CHUNK,
+        be_threads,
     )
 
 
@@ -543,7 +544,7 @@ def _paint_generic(be, pos, w, origin, h, shape, periodic, p, scale, dt, outside
     for idx, wt, valid in _combos(_taps_generic(be, pos, origin, h, shape, periodic, p), shape):
         val = wt * scale if m is None else wt * m
         if valid is not None:
-            dropped += float(xp.sum(xp.where(valid, xp.zeros_like(val), val)))
+            dropped += float(xp.sum(xp.where(valid, xp.zeros_like(val), val))) / scale
             val = xp.where(valid, val, xp.zeros_like(val))
         idx_all.append(idx)
         val_all.append(val)
@@ -588,7 +589,7 @@ def _readout_common(mesh, positions, box_size, scheme, periodic, backend, outsid
     dt = result_dtype(_np_dtype(mesh.dtype), name="mesh")
     if be.on_host:
         mesh = np.ascontiguousarray(mesh, dtype=dt)
-        _scan(pos, cells, None, origin, h, shape, bool(periodic), p, outside)
+        _scan(pos, cells, None, origin, h, shape, bool(periodic), p, outside, dt)
     else:
         if _np_dtype(mesh.dtype) != dt:
             mesh = be.xp.astype(mesh, be.dtype(dt))

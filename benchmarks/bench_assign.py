@@ -1,0 +1,254 @@
+"""Mass-assignment benchmark: paint / readout throughput and peak memory.
+
+Measured side by side in one run, on the same particles (10^7 uniform float32
+positions, float32 meshes):
+
+* ``fieldconv`` paint (CIC, TSC) with one numba thread and with all threads;
+* ``fieldconv`` on pre-bucketed particles (``fieldconv.assign.bucket``), and
+  bucketing plus one paint;
+* ``np.add.at`` (CIC written with 8 ``np.add.at`` calls; run on 10^6
+  particles, reported as a rate);
+* Pylians ``MAS_library.MA`` (single-threaded Cython), through a subprocess
+  with the Python named by ``PYLIANS_PYTHON`` (a separate venv:
+  ``python3 -m venv /work/pylians-venv && /work/pylians-venv/bin/pip install numpy cython Pylians``);
+  'n/a' when unset;
+* readout (CIC, TSC) with all threads.
+
+Rates are in millions of particles per second (median of the repeats).
+``--memory`` also paints 10^8 particles onto 512^3 float32 in a subprocess and
+reports its peak RSS against positions + mesh.  Run under the benchmark lock::
+
+    flock /tmp/fieldconv-bench.lock /work/venv/bin/python benchmarks/bench_assign.py [--quick] [--memory]
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+import numpy as np
+
+
+def _timeit(fn, repeats):
+    fn()  # warm-up (compilation, first-touch page faults)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _positions(n, box, seed=0):
+    rng = np.random.default_rng(seed)
+    pos = np.empty((n, 3), dtype=np.float32)
+    step = 1 << 22
+    for s in range(0, n, step):
+        e = min(n, s + step)
+        pos[s:e] = rng.random((e - s, 3), dtype=np.float32) * np.float32(box)
+    # keep strictly inside [0, box) in float32 (the reference codes do not wrap)
+    np.minimum(pos, np.nextafter(np.float32(box), np.float32(0)), out=pos)
+    return pos
+
+
+def _add_at_cic(pos, box, n):
+    mesh = np.zeros((n, n, n), dtype=np.float32)
+    u = pos.astype(np.float64) * (n / box) - 0.5
+    c = np.floor(u).astype(np.int64)
+    f = u - c
+    for corner in np.ndindex(2, 2, 2):
+        cc = (c + np.asarray(corner)) % n
+        w = np.prod(np.where(np.asarray(corner) == 1, f, 1 - f), axis=1).astype(np.float32)
+        np.add.at(mesh, (cc[:, 0], cc[:, 1], cc[:, 2]), w)
+    return mesh
+
+
+_PYLIANS_SCRIPT = textwrap.dedent(
+    """
+    import sys, time, statistics, numpy as np, MAS_library as MASL
+    path, box, n, mas, repeats = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+    pos = np.load(path)
+    times = []
+    for r in range(repeats + 1):
+        d = np.zeros((n, n, n), dtype=np.float32)
+        t0 = time.perf_counter()
+        MASL.MA(pos, d, box, mas, verbose=False)
+        times.append(time.perf_counter() - t0)
+    np.save(path + ".mesh.npy", d)
+    print(statistics.median(times[1:]))
+    """
+)
+
+
+def _pylians(pos_path, box, n, mas, repeats):
+    py = os.environ.get("PYLIANS_PYTHON")
+    if not py:
+        return None, None
+    out = subprocess.run(
+        [py, "-c", _PYLIANS_SCRIPT, pos_path, str(box), str(n), mas, str(repeats)],
+        capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    if out.returncode:
+        print(out.stderr, file=sys.stderr)
+        return None, None
+    return float(out.stdout.strip().splitlines()[-1]), np.load(pos_path + ".mesh.npy")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10^6 particles, fewer repeats")
+    ap.add_argument("--memory", action="store_true", help="also measure peak RSS for 10^8 particles on 512^3")
+    args = ap.parse_args()
+
+    import numba
+
+    from fieldconv.assign import bucket, paint, readout
+
+    nthreads = numba.config.NUMBA_NUM_THREADS
+    npart = 10**6 if args.quick else 10**7
+    repeats = 3 if args.quick else 5
+    box = 1000.0
+    pos = _positions(npart, box)
+    tmp = tempfile.mkdtemp(prefix="bench_assign_")
+    pos_path = os.path.join(tmp, "pos.npy")
+    np.save(pos_path, pos)
+    rows = []
+
+    def rate(t, n=npart):
+        return n / t / 1e6
+
+    def row(name, mesh_n, t, n=npart, ref=None):
+        # ref: the reference time for npart particles; the ratio is of rates
+        r = None if t is None else rate(t, n)
+        rows.append((name, mesh_n, t, r, None if (ref is None or r is None) else r / rate(ref)))
+
+    for mesh_n in (128, 256):
+        shape = (mesh_n,) * 3
+        # Pylians first (separate process, one thread)
+        t_py, m_py = _pylians(pos_path, box, mesh_n, "CIC", repeats)
+        out = np.zeros(shape, np.float32)
+
+        def cic():
+            out[...] = 0
+            paint(pos, box_size=box, shape=shape, scheme="cic", out=out)
+
+        numba.set_num_threads(1)
+        t1 = _timeit(cic, repeats)
+        numba.set_num_threads(nthreads)
+        tn = _timeit(cic, repeats)
+        if m_py is not None:
+            err = np.abs(out.astype(np.float64) - m_py).max()
+            print(f"# {mesh_n}^3 CIC: max |fieldconv - Pylians| = {err:.2e} (float32 sums of ~{npart / mesh_n**3:.1f} particles/cell)")
+        # np.add.at on 10^6 particles (it is slow), reported as a rate
+        nadd = min(npart, 10**6)
+        t_add = _timeit(lambda: _add_at_cic(pos[:nadd], box, mesh_n), 1)
+        # bucketing
+        bpos = bucket(pos, box_size=box, shape=shape)[0]
+
+        def cic_b():
+            out[...] = 0
+            paint(bpos, box_size=box, shape=shape, scheme="cic", out=out)
+
+        def bucket_and_paint():
+            b = bucket(pos, box_size=box, shape=shape)[0]
+            out[...] = 0
+            paint(b, box_size=box, shape=shape, scheme="cic", out=out)
+
+        t_bn = _timeit(cic_b, repeats)
+        numba.set_num_threads(1)
+        t_b1 = _timeit(cic_b, repeats)
+        numba.set_num_threads(nthreads)
+        t_bucket = _timeit(lambda: bucket(pos, box_size=box, shape=shape), repeats)
+        t_bp = _timeit(bucket_and_paint, repeats)
+
+        def tsc():
+            out[...] = 0
+            paint(pos, box_size=box, shape=shape, scheme="tsc", out=out)
+
+        numba.set_num_threads(1)
+        t_tsc1 = _timeit(tsc, repeats)
+        numba.set_num_threads(nthreads)
+        t_tscn = _timeit(tsc, repeats)
+        t_py_tsc, _ = _pylians(pos_path, box, mesh_n, "TSC", repeats)
+        field = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+        t_rc = _timeit(lambda: readout(field, pos, box_size=box, scheme="cic"), repeats)
+        t_rt = _timeit(lambda: readout(field, pos, box_size=box, scheme="tsc"), repeats)
+        numba.set_num_threads(1)
+        t_rc1 = _timeit(lambda: readout(field, pos, box_size=box, scheme="cic"), repeats)
+        numba.set_num_threads(nthreads)
+
+        P = t_py
+        row("CIC Pylians MA (1 thread)", mesh_n, P, ref=P)
+        row("CIC np.add.at (1 thread)", mesh_n, t_add, n=nadd, ref=P)
+        row("CIC fieldconv, 1 thread", mesh_n, t1, ref=P)
+        row(f"CIC fieldconv, {nthreads} threads", mesh_n, tn, ref=P)
+        row("CIC fieldconv bucketed input, 1 thread", mesh_n, t_b1, ref=P)
+        row(f"CIC fieldconv bucketed input, {nthreads} threads", mesh_n, t_bn, ref=P)
+        row(f"bucket() alone, {nthreads} threads", mesh_n, t_bucket, ref=P)
+        row(f"bucket() + CIC paint, {nthreads} threads", mesh_n, t_bp, ref=P)
+        row("TSC Pylians MA (1 thread)", mesh_n, t_py_tsc, ref=t_py_tsc)
+        row("TSC fieldconv, 1 thread", mesh_n, t_tsc1, ref=t_py_tsc)
+        row(f"TSC fieldconv, {nthreads} threads", mesh_n, t_tscn, ref=t_py_tsc)
+        row("CIC readout, 1 thread", mesh_n, t_rc1)
+        row(f"CIC readout, {nthreads} threads", mesh_n, t_rc)
+        row(f"TSC readout, {nthreads} threads", mesh_n, t_rt)
+        rows.append(("scaling CIC all/1 thread", mesh_n, None, t1 / tn, None))
+        rows.append(("scaling CIC bucketed all/1 thread", mesh_n, None, t_b1 / t_bn, None))
+
+    print(f"\n{npart:.0e} uniform float32 particles, float32 mesh, {nthreads} threads available")
+    print(f"{'case':48s} {'mesh':>5s} {'time [s]':>9s} {'Mpart/s':>8s} {'vs Pylians':>10s}")
+    for name, n, t, r, vs in rows:
+        if name.startswith("scaling"):
+            print(f"{name:48s} {n:5d} {'':>9s} {r:7.2f}x")
+            continue
+        ts = "n/a" if t is None else f"{t:.4f}"
+        rs = "n/a" if r is None else f"{r:.2f}"
+        vss = "n/a" if vs is None else f"{vs:.2f}x"
+        print(f"{name:48s} {n:5d} {ts:>9s} {rs:>8s} {vss:>10s}")
+
+    if args.memory:
+        print(_memory())
+
+
+_MEM_SCRIPT = textwrap.dedent(
+    """
+    import resource, sys, numpy as np
+    sys.path.insert(0, sys.argv[1])
+    from fieldconv.assign import paint
+    n, N = 10**8, 512
+    paint(np.zeros((10, 3), np.float32), box_size=1.0, shape=(8, 8, 8))   # compile outside the measurement
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    pos = np.empty((n, 3), np.float32)
+    rng = np.random.default_rng(0)
+    for s in range(0, n, 1 << 22):
+        e = min(n, s + (1 << 22))
+        pos[s:e] = rng.random((e - s, 3), dtype=np.float32)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    mesh = paint(pos, box_size=1.0, shape=(N, N, N), scheme="cic")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(base, before, peak, pos.nbytes, mesh.nbytes, float(mesh.sum()))
+    """
+)
+
+
+def _memory():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", _MEM_SCRIPT, root], capture_output=True, text=True)
+    if out.returncode:
+        return "memory run failed:\n" + out.stderr
+    base, before, peak, pb, mb, total = (float(v) for v in out.stdout.split())
+    data = pb + mb
+    return (
+        f"\nmemory: 10^8 float32 particles -> 512^3 float32 CIC (mass {total:.4g})\n"
+        f"  positions {pb / 2**30:.2f} GiB + mesh {mb / 2**30:.2f} GiB = {data / 2**30:.2f} GiB\n"
+        f"  interpreter+numba baseline {base / 2**30:.2f} GiB; peak RSS {peak / 2**30:.2f} GiB\n"
+        f"  peak / (positions + mesh) = {peak / data:.3f}; excluding the baseline: {(peak - base) / data:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
