@@ -395,7 +395,7 @@ def interp(x_new, x, y, *, axis=-1, fill_value=np.nan):
     xv, xax = _positions(x, "x")
     if isinstance(x_new, SpectralAxis) or is_quantity(x_new):
         _, nax = _positions(x_new, "x_new")
-        q = _same_unit(nax, xax or SpectralAxis(xv), nax.values)
+        q = _same_unit(nax, xax, nax.values)
     else:
         q = np.asarray(x_new, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -456,8 +456,6 @@ def convert_spectrum(axis, y, unit, *, n=None, kind=None, laser_wavelength=None,
     >>> new.is_uniform, round(float(new.values[0]), 6), round(float(new.values[-1]), 6)
     (True, 2.5, 10.0)
     """
-    import astropy.units as u
-
     conv = axis.to(unit, kind=kind, laser_wavelength=laser_wavelength)
     y = np.asarray(y, dtype=np.float64)
     if axis._linear_to(conv):
@@ -476,7 +474,6 @@ def convert_spectrum(axis, y, unit, *, n=None, kind=None, laser_wavelength=None,
         shape = [1] * y_new.ndim
         shape[spectral_axis] = m
         y_new = y_new * jac.reshape(shape)
-    _ = u
     return new, y_new
 
 
