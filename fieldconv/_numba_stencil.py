@@ -126,164 +126,17 @@ def _star3d_r1(f, out, w0, w1, w2, c, bc):
             o[k] = acc
 
 
-@numba.njit(cache=True, parallel=True, fastmath=False)
-def _star3d_r2(f, out, w0, w1, w2, c, bc):
-    n0, n1, n2 = f.shape
-    m = n2 - 4
-    for p in numba.prange(n0 * n1):
-        i = p // n1
-        j = p - i * n1
-        o = out[i, j]
-        a = f[i, j]
-        ii, s_x0p1 = _map(i + 1, n0, bc)
-        x0p1 = f[ii, j]
-        q_x0p1 = w0[1] * s_x0p1
-        ii, s_x0m1 = _map(i - 1, n0, bc)
-        x0m1 = f[ii, j]
-        q_x0m1 = w0[1] * s_x0m1
-        jj, s_x1p1 = _map(j + 1, n1, bc)
-        x1p1 = f[i, jj]
-        q_x1p1 = w1[1] * s_x1p1
-        jj, s_x1m1 = _map(j - 1, n1, bc)
-        x1m1 = f[i, jj]
-        q_x1m1 = w1[1] * s_x1m1
-        ii, s_x0p2 = _map(i + 2, n0, bc)
-        x0p2 = f[ii, j]
-        q_x0p2 = w0[2] * s_x0p2
-        ii, s_x0m2 = _map(i - 2, n0, bc)
-        x0m2 = f[ii, j]
-        q_x0m2 = w0[2] * s_x0m2
-        jj, s_x1p2 = _map(j + 2, n1, bc)
-        x1p2 = f[i, jj]
-        q_x1p2 = w1[2] * s_x1p2
-        jj, s_x1m2 = _map(j - 2, n1, bc)
-        x1m2 = f[i, jj]
-        q_x1m2 = w1[2] * s_x1m2
-        e1 = w2[1]
-        e2 = w2[2]
-        oc = o[2:n2 - 2]
-        ac = a[2:n2 - 2]
-        ap1 = a[2+1:n2 - 2+1]
-        am1 = a[2-1:n2 - 2-1]
-        v_x0p1 = x0p1[2:n2 - 2]
-        v_x0m1 = x0m1[2:n2 - 2]
-        v_x1p1 = x1p1[2:n2 - 2]
-        v_x1m1 = x1m1[2:n2 - 2]
-        ap2 = a[2+2:n2 - 2+2]
-        am2 = a[2-2:n2 - 2-2]
-        v_x0p2 = x0p2[2:n2 - 2]
-        v_x0m2 = x0m2[2:n2 - 2]
-        v_x1p2 = x1p2[2:n2 - 2]
-        v_x1m2 = x1m2[2:n2 - 2]
-        for k in range(m):
-            oc[k] = c * ac[k] + e1 * (ap1[k] + am1[k]) + q_x0p1 * v_x0p1[k] + q_x0m1 * v_x0m1[k] + q_x1p1 * v_x1p1[k] + q_x1m1 * v_x1m1[k] + e2 * (ap2[k] + am2[k]) + q_x0p2 * v_x0p2[k] + q_x0m2 * v_x0m2[k] + q_x1p2 * v_x1p2[k] + q_x1m2 * v_x1m2[k]
-        for kk in range(4):
-            k = kk if kk < 2 else n2 - 4 + kk
-            acc = c * a[k]
-            for s in range(1, 3):
-                kp, sp = _map(k + s, n2, bc)
-                km, sm = _map(k - s, n2, bc)
-                acc += w2[s] * (sp * a[kp] + sm * a[km])
-            acc += q_x0p1 * x0p1[k] + q_x0m1 * x0m1[k]
-            acc += q_x1p1 * x1p1[k] + q_x1m1 * x1m1[k]
-            acc += q_x0p2 * x0p2[k] + q_x0m2 * x0m2[k]
-            acc += q_x1p2 * x1p2[k] + q_x1m2 * x1m2[k]
-            o[k] = acc
-
-
-@numba.njit(cache=True, parallel=True, fastmath=False)
-def _star3d_r3(f, out, w0, w1, w2, c, bc):
-    n0, n1, n2 = f.shape
-    m = n2 - 6
-    for p in numba.prange(n0 * n1):
-        i = p // n1
-        j = p - i * n1
-        o = out[i, j]
-        a = f[i, j]
-        ii, s_x0p1 = _map(i + 1, n0, bc)
-        x0p1 = f[ii, j]
-        q_x0p1 = w0[1] * s_x0p1
-        ii, s_x0m1 = _map(i - 1, n0, bc)
-        x0m1 = f[ii, j]
-        q_x0m1 = w0[1] * s_x0m1
-        jj, s_x1p1 = _map(j + 1, n1, bc)
-        x1p1 = f[i, jj]
-        q_x1p1 = w1[1] * s_x1p1
-        jj, s_x1m1 = _map(j - 1, n1, bc)
-        x1m1 = f[i, jj]
-        q_x1m1 = w1[1] * s_x1m1
-        ii, s_x0p2 = _map(i + 2, n0, bc)
-        x0p2 = f[ii, j]
-        q_x0p2 = w0[2] * s_x0p2
-        ii, s_x0m2 = _map(i - 2, n0, bc)
-        x0m2 = f[ii, j]
-        q_x0m2 = w0[2] * s_x0m2
-        jj, s_x1p2 = _map(j + 2, n1, bc)
-        x1p2 = f[i, jj]
-        q_x1p2 = w1[2] * s_x1p2
-        jj, s_x1m2 = _map(j - 2, n1, bc)
-        x1m2 = f[i, jj]
-        q_x1m2 = w1[2] * s_x1m2
-        ii, s_x0p3 = _map(i + 3, n0, bc)
-        x0p3 = f[ii, j]
-        q_x0p3 = w0[3] * s_x0p3
-        ii, s_x0m3 = _map(i - 3, n0, bc)
-        x0m3 = f[ii, j]
-        q_x0m3 = w0[3] * s_x0m3
-        jj, s_x1p3 = _map(j + 3, n1, bc)
-        x1p3 = f[i, jj]
-        q_x1p3 = w1[3] * s_x1p3
-        jj, s_x1m3 = _map(j - 3, n1, bc)
-        x1m3 = f[i, jj]
-        q_x1m3 = w1[3] * s_x1m3
-        e1 = w2[1]
-        e2 = w2[2]
-        e3 = w2[3]
-        oc = o[3:n2 - 3]
-        ac = a[3:n2 - 3]
-        ap1 = a[3+1:n2 - 3+1]
-        am1 = a[3-1:n2 - 3-1]
-        v_x0p1 = x0p1[3:n2 - 3]
-        v_x0m1 = x0m1[3:n2 - 3]
-        v_x1p1 = x1p1[3:n2 - 3]
-        v_x1m1 = x1m1[3:n2 - 3]
-        ap2 = a[3+2:n2 - 3+2]
-        am2 = a[3-2:n2 - 3-2]
-        v_x0p2 = x0p2[3:n2 - 3]
-        v_x0m2 = x0m2[3:n2 - 3]
-        v_x1p2 = x1p2[3:n2 - 3]
-        v_x1m2 = x1m2[3:n2 - 3]
-        ap3 = a[3+3:n2 - 3+3]
-        am3 = a[3-3:n2 - 3-3]
-        v_x0p3 = x0p3[3:n2 - 3]
-        v_x0m3 = x0m3[3:n2 - 3]
-        v_x1p3 = x1p3[3:n2 - 3]
-        v_x1m3 = x1m3[3:n2 - 3]
-        for k in range(m):
-            oc[k] = c * ac[k] + e1 * (ap1[k] + am1[k]) + q_x0p1 * v_x0p1[k] + q_x0m1 * v_x0m1[k] + q_x1p1 * v_x1p1[k] + q_x1m1 * v_x1m1[k] + e2 * (ap2[k] + am2[k]) + q_x0p2 * v_x0p2[k] + q_x0m2 * v_x0m2[k] + q_x1p2 * v_x1p2[k] + q_x1m2 * v_x1m2[k] + e3 * (ap3[k] + am3[k]) + q_x0p3 * v_x0p3[k] + q_x0m3 * v_x0m3[k] + q_x1p3 * v_x1p3[k] + q_x1m3 * v_x1m3[k]
-        for kk in range(6):
-            k = kk if kk < 3 else n2 - 6 + kk
-            acc = c * a[k]
-            for s in range(1, 4):
-                kp, sp = _map(k + s, n2, bc)
-                km, sm = _map(k - s, n2, bc)
-                acc += w2[s] * (sp * a[kp] + sm * a[km])
-            acc += q_x0p1 * x0p1[k] + q_x0m1 * x0m1[k]
-            acc += q_x1p1 * x1p1[k] + q_x1m1 * x1m1[k]
-            acc += q_x0p2 * x0p2[k] + q_x0m2 * x0m2[k]
-            acc += q_x1p2 * x1p2[k] + q_x1m2 * x1m2[k]
-            acc += q_x0p3 * x0p3[k] + q_x0m3 * x0m3[k]
-            acc += q_x1p3 * x1p3[k] + q_x1m3 * x1m3[k]
-            o[k] = acc
-
-
-_STAR = {1: _star3d_r1, 2: _star3d_r2, 3: _star3d_r3}
+_STAR = {1: _star3d_r1}
 
 _BC = {"periodic": 0, "dirichlet": 1, "neumann": 2}
 
 
 def apply_star3d(f3, out3, weights, bc):
-    """3-D star stencil in one pass: `weights[a][m]` for offset +-m on axis a (m = 0 unused), centre c.
+    """3-D 7-point star stencil in one pass: `weights[a][m]` for offset +-m on axis a (m = 0 unused), centre c.
+
+    Only radius 1 has a one-pass kernel (the common case, and compile time
+    matters: each radius is a separate parallel kernel); wider stencils use
+    :func:`apply_taps`.
 
     `weights` is (w0, w1, w2, c) with w_a float64 arrays of length r + 1.
     Needs n2 >= 2 r (the caller checks; smaller last axes use :func:`apply_taps`).

@@ -257,7 +257,7 @@ def laplacian(field, spacing=1.0, *, order=2, points=None, bc="periodic", out=No
         points = check_int("points", points)
     taps, radius = _laplacian_taps(field.ndim, spacing, order, points)
     star = None
-    if field.ndim == 3 and (points is None or points == 3 * order + 1):
+    if field.ndim == 3 and order == 2 and (points is None or points == 7):
         star = _star_weights(spacing, order)
     return _apply(be, field, taps, radius, bc, dt, out, star)
 
