@@ -46,6 +46,7 @@ from .backend import get_backend
 
 __all__ = [
     "savgol_coeffs",
+    "savgol_kernel",
     "savgol_filter",
     "savgol_filter_nan",
     "savgol_filter_nonuniform",
@@ -176,6 +177,36 @@ def savgol_coeffs(window_length, polyorder, deriv=0, delta=1.0, pos=None, use="c
     check_choice("use", use, ("conv", "dot"))
     c = np.array(_coeffs_dot(window_length, polyorder, deriv, delta, float(pos)))
     return c[::-1].copy() if use == "conv" else c
+
+
+def savgol_kernel(window_length, polyorder, deriv=0, delta=1.0):
+    """The Savitzky-Golay filter as a :class:`fieldconv.kernels.Kernel`.
+
+    Parameters
+    ----------
+    window_length, polyorder, deriv, delta
+        As in :func:`savgol_coeffs`.
+
+    Returns
+    -------
+    Kernel
+        Weights ``savgol_coeffs(..., use="conv")`` (impulse response), origin
+        ``window_length // 2`` (scipy.ndimage's ``origin=0``), spacing
+        ``delta``: ``fieldconv.convolution.convolve(x, K, mode=m)`` equals
+        ``savgol_filter(x, ..., mode=m)`` for the non-"interp" modes, and
+        ``K``'s symbol is :func:`savgol_frequency_response`.
+
+    Examples
+    --------
+    >>> from fieldconv.smoothing import savgol_kernel
+    >>> K = savgol_kernel(5, 2)
+    >>> K.shape, K.origin
+    ((5,), (2,))
+    """
+    from .kernels import Kernel
+
+    c = savgol_coeffs(window_length, polyorder, deriv, delta)
+    return Kernel(c, spacing=float(delta), name=f"savgol({window_length}, {polyorder}, deriv={deriv})")
 
 
 # ---------------------------------------------------------------- the 1-D filter

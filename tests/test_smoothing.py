@@ -24,6 +24,7 @@ from fieldconv.smoothing import (
     savgol_filter_nan,
     savgol_filter_nonuniform,
     savgol_frequency_response,
+    savgol_kernel,
     savgol_noise_gain,
     suggest_window,
     window_length_from_width,
@@ -217,6 +218,17 @@ def test_generic_backend_nan_and_2d(strict_backend, rng):
     xv = np.cumsum(rng.uniform(0.5, 1.5, 30))
     y3 = be.to_numpy(savgol_filter_nonuniform(xv, be.asarray(x[1], copy=True), 7, 2, backend=be))
     np.testing.assert_allclose(y3, savgol_filter_nonuniform(xv, x[1], 7, 2), rtol=0, atol=1e-13)
+
+
+def test_kernel_object_matches_filter(rng):
+    from fieldconv.convolution import convolve
+
+    x = rng.standard_normal((3, 40))
+    for W, p, d in [(7, 2, 0), (8, 3, 1), (9, 4, 3)]:
+        K = savgol_kernel(W, p, d, 0.5)
+        for mode in ("mirror", "nearest", "constant", "wrap"):
+            got = convolve(x, K, mode=mode, axes=-1)
+            np.testing.assert_allclose(got, savgol_filter(x, W, p, d, 0.5, mode=mode), rtol=0, atol=1e-12)
 
 
 # ------------------------------------------------------------------ extensions
