@@ -312,9 +312,11 @@ def paint(
     -----
     ``mesh[j] = sum_i m_i prod_a W_p(u_ia - j_a - 1/2)`` with ``W_p`` the
     order-``p`` B-spline, ``u = (x - origin)/h``.  Weights are computed in
-    float64 and added into the mesh dtype.  On CPU the additions are done in
-    an order that depends only on the particle order, the mesh shape and the
-    scheme: the mesh is the same bit for bit for any number of threads.  The
+    float64 and added into the mesh dtype.  On CPU every mesh element
+    receives its additions in particle order (each thread owns a range of
+    rows of the leading axis and streams over all particles): the mesh is
+    the same bit for bit for any number of threads, and painting in chunks
+    through `out` gives the same bits as one call.  The
     generic (array-API) path sorts the contributions by cell and sums them
     with a float64 cumulative sum, exact to about ``eps * total mass``; CuPy
     uses ``cupyx.scatter_add`` (not deterministic in the last bits).
@@ -818,8 +820,8 @@ def paint_chunks(source, *, box_size, shape, chunk_size=1 << 22, weights=None, d
     -----
     Peak memory is the mesh plus one chunk (plus the chunk's float64 scratch
     of the painter).  The result equals ``paint`` of the concatenated chunks
-    up to the order of the additions (bit for bit when the chunk size is a
-    multiple of the internal ``2**22``).
+    bit for bit on the CPU backends (every mesh element receives its additions
+    in particle order; not with ``accumulate_dtype`` or ``bucket``).
 
     Examples
     --------
