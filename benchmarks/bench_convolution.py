@@ -63,7 +63,7 @@ def _fc(field, w, method, **kw):
     return lambda: convolve(field, w, method=method, mode="reflect", **kw)
 
 
-def run_row(label, field, w, *, repeats, small_field=None, separable, rng, full_scipy=True):
+def run_row(label, field, w, *, repeats, small_field, separable):
     import scipy.fft
     import scipy.ndimage
     import scipy.signal
@@ -173,6 +173,7 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="small sizes (512^2, 64^3), one repeat")
     p.add_argument("--calibrate", action="store_true", help="print per-sample costs for the cost model")
     p.add_argument("--repeats", type=int, default=None)
+    p.add_argument("--only", default=None, help="run only the rows whose label contains this text ('NaN' for the NaN row)")
     args = p.parse_args(argv)
     repeats = args.repeats or (1 if args.quick else 3)
     if args.calibrate:
@@ -185,26 +186,34 @@ def main(argv=None):
     cube = rng.standard_normal((n3, n3, n3))
     small3 = cube[:64, :64, :64].copy() if n3 > 64 else cube[:32, :32, :32].copy()
     rows = []
+    want = (lambda label: args.only is None or args.only in label)
     for k in (3, 7, 31):
         for kind in ("gauss", "nonsep"):
             w = gaussian(k, 2) if kind == "gauss" else nonseparable(k, 2, rng)
+            if not want(f"{n2}^2 {kind} {k}x{k}"):
+                continue
             rows.append(run_row(f"{n2}^2 {kind} {k}x{k}", img, w, repeats=repeats, small_field=small2,
-                                separable=kind == "gauss", rng=rng))
+                                separable=kind == "gauss"))
             print(rows[-1]["label"], "done", flush=True)
     img32 = img.astype(np.float32)
     for k, kind in ((7, "gauss"), (31, "nonsep")):
         w = gaussian(k, 2) if kind == "gauss" else nonseparable(k, 2, rng)
+        if not want(f"{n2}^2 f32 {kind} {k}x{k}"):
+            continue
         rows.append(run_row(f"{n2}^2 f32 {kind} {k}x{k}", img32, w, repeats=repeats, small_field=small2.astype(np.float32),
-                            separable=kind == "gauss", rng=rng))
+                            separable=kind == "gauss"))
         print(rows[-1]["label"], "done", flush=True)
     for kind in ("gauss", "nonsep"):
         w = gaussian(7, 3) if kind == "gauss" else nonseparable(7, 3, rng)
+        if not want(f"{n3}^3 {kind} 7^3"):
+            continue
         rows.append(run_row(f"{n3}^3 {kind} 7^3", cube, w, repeats=repeats, small_field=small3,
-                            separable=kind == "gauss", rng=rng))
+                            separable=kind == "gauss"))
         print(rows[-1]["label"], "done", flush=True)
     nimg = img.copy()
     nimg[rng.random(nimg.shape) < 0.01] = np.nan
-    nan_rows = [run_nan_row(f"{n2}^2 gauss 7x7, 1% NaN", nimg, gaussian(7, 2), repeats=repeats)]
+    label = f"{n2}^2 gauss 7x7, 1% NaN"
+    nan_rows = [run_nan_row(label, nimg, gaussian(7, 2), repeats=repeats)] if want(label) else []
     print()
     print_table(rows, nan_rows)
 

@@ -114,3 +114,48 @@ def corr_valid_3d(p, w, out):
                         acc[k] += wv * p[i + a, j + b, k + c]
         for k in range(n2):
             out[i, j, k] = acc[k]
+
+
+@numba.njit(cache=True, parallel=True, fastmath=False)
+def nan_split(x, x0, valid):
+    """``x0 = where(isnan(x), 0, x)``, ``valid = ~isnan(x)`` (as 0/1), one pass; returns the NaN count."""
+    xf = x.reshape(-1)
+    x0f = x0.reshape(-1)
+    vf = valid.reshape(-1)
+    n = xf.size
+    nchunk = 64
+    counts = np.zeros(nchunk, dtype=np.int64)
+    step = (n + nchunk - 1) // nchunk
+    for ch in numba.prange(nchunk):
+        cnt = 0
+        for i in range(ch * step, min(n, (ch + 1) * step)):
+            v = xf[i]
+            if v != v:
+                x0f[i] = 0
+                vf[i] = 0
+                cnt += 1
+            else:
+                x0f[i] = v
+                vf[i] = 1
+        counts[ch] = cnt
+    return counts.sum()
+
+
+@numba.njit(cache=True, parallel=True, fastmath=False)
+def nan_combine(num, den, x, tiny, scale, preserve, out):
+    """``out = num / den * scale`` where ``|den| > tiny`` else NaN; NaN at NaN of `x` if `preserve`."""
+    nf = num.reshape(-1)
+    df = den.reshape(-1)
+    xf = x.reshape(-1)
+    of = out.reshape(-1)
+    n = nf.size
+    nchunk = 64
+    step = (n + nchunk - 1) // nchunk
+    nan = np.nan
+    for ch in numba.prange(nchunk):
+        for i in range(ch * step, min(n, (ch + 1) * step)):
+            d = df[i]
+            if abs(d) > tiny and not (preserve and xf[i] != xf[i]):
+                of[i] = nf[i] / d * scale
+            else:
+                of[i] = nan

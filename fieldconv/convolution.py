@@ -964,22 +964,34 @@ def _engine(field, kernel, *, flip, mode, cval, origin, method, axes, nan_policy
                 f"nan_policy='interpolate' needs a kernel with non-zero sum (normalised convolution); "
                 f"got sum {ksum:g}"
             )
-        xp = be.xp
-        nan_mask = xp.isnan(x)
-        x0 = xp.where(nan_mask, _scalar(be, 0.0, dt), x)
-        valid = xp.astype(~nan_mask, x.dtype)
-        cv_num, cv_den = (0.0, 0.0) if math.isnan(cval) else (cval, 1.0)
-        num = run(x0, cv_num)
-        den = run(valid, cv_den)
         # den is a sum of kernel weights (exact zero where no valid neighbour);
         # anything below the rounding level of that sum counts as zero
         tiny = float(1e3 * np.finfo(dt).eps * float(np.abs(W).sum()))
-        ok = xp.abs(den) > tiny
-        res = xp.where(ok, num / xp.where(ok, den, _scalar(be, 1.0, dt)), _scalar(be, math.nan, dt))
-        if not normalize:
-            res = res * _scalar(be, ksum, dt)
-        if preserve_nan:
-            res = xp.where(nan_mask, _scalar(be, math.nan, dt), res)
+        scale = 1.0 if normalize else ksum
+        cv_num, cv_den = (0.0, 0.0) if math.isnan(cval) else (cval, 1.0)
+        if be.on_host:  # fused compiled passes (NaN split, then divide/scale/restore)
+            x0 = be.empty(x.shape, dt)
+            valid = be.empty(x.shape, dt)
+            _nb_call("nan_split", x.size * 8, x, x0, valid)
+            num = run(x0, cv_num)
+            del x0
+            den = run(valid, cv_den)
+            del valid
+            res = be.empty(x.shape, dt)
+            _nb_call("nan_combine", x.size * 8, num, den, x, dt.type(tiny), dt.type(scale), bool(preserve_nan), res)
+        else:
+            xp = be.xp
+            nan_mask = xp.isnan(x)
+            x0 = xp.where(nan_mask, _scalar(be, 0.0, dt), x)
+            valid = xp.astype(~nan_mask, x.dtype)
+            num = run(x0, cv_num)
+            den = run(valid, cv_den)
+            ok = xp.abs(den) > tiny
+            res = xp.where(ok, num / xp.where(ok, den, _scalar(be, 1.0, dt)), _scalar(be, math.nan, dt))
+            if not normalize:
+                res = res * _scalar(be, ksum, dt)
+            if preserve_nan:
+                res = xp.where(nan_mask, _scalar(be, math.nan, dt), res)
     res = _to_output(be, res, output)
     if out is not None:
         out[...] = res
