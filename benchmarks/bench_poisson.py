@@ -8,8 +8,10 @@ Rows:
   pair of the same grid on the same backend (target <= 1.3x);
 * isolated solve, 128^3 (spectral and integrated Green's functions cached) vs
   the rfftn + irfftn pair of the 256^3 padded grid (target <= 1.3x);
-* peak extra memory of one cached solve (tracemalloc: NumPy and pyFFTW
-  buffers are traced), in units of the source array size.
+* peak/src: peak extra memory allocated by one cached solve (tracemalloc:
+  NumPy and pyFFTW buffers are traced; the returned potential is 1.0);
+* held/src: memory the solver keeps between solves (Green's function,
+  padded source, pyFFTW scratch), in units of the source array size.
 """
 
 import argparse
@@ -59,9 +61,14 @@ def row(label, backend, n, dtype, solver, src, fft_shape, repeat):
         t_pair = min(t_pair, best(pair, 1))
         t_solve = min(t_solve, best(lambda: solver.solve(src), 1))
     peak = peak_bytes(lambda: solver.solve(src))
+    held = sum(
+        getattr(a, "nbytes", 0)
+        for a in [solver._green_hat, solver._pad, *solver._buffers.values()]
+        if a is not None
+    )
     print(
         f"| {label:28s} | {backend:7s} | {n:4d}^{src.ndim} {np.dtype(dtype).name:8s} | {t_solve * 1e3:9.1f} | "
-        f"{t_pair * 1e3:9.1f} | {t_solve / t_pair:5.2f} | {peak / src.nbytes:6.2f} |"
+        f"{t_pair * 1e3:9.1f} | {t_solve / t_pair:5.2f} | {peak / src.nbytes:8.2f} | {held / src.nbytes:8.2f} |"
     )
 
 
@@ -73,8 +80,8 @@ def main(argv=None):
     n_per, n_iso = (64, 32) if args.quick else (256, 128)
     rng = np.random.default_rng(0)
     print(f"threads: {get_backend().threads}")
-    print("| case                         | backend | grid            | solve ms  | FFT pair ms | ratio | peak/src |")
-    print("|------------------------------|---------|-----------------|-----------|-----------|-------|----------|")
+    print("| case                         | backend | grid            | solve ms  | pair ms   | ratio | peak/src | held/src |")
+    print("|------------------------------|---------|-----------------|-----------|-----------|-------|----------|----------|")
     for backend in ("pyfftw", "numpy"):
         src = rng.standard_normal((n_per,) * 3).astype(np.float32)
         s = PoissonSolver(src.shape, 1.0, dtype=np.float32, backend=backend)
