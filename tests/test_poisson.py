@@ -271,3 +271,40 @@ def test_smooth_laplacian():
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# ---------------------------------------------------------------- properties
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(
+    shift=st.tuples(st.integers(0, 7), st.integers(0, 5)),
+    a=st.floats(-3, 3, allow_nan=False),
+    seed=st.integers(0, 2**16),
+)
+def test_periodic_linear_and_shift_equivariant(shift, a, seed):
+    r = np.random.default_rng(seed)
+    f, g = r.standard_normal((2, 8, 6))
+    s = PoissonSolver((8, 6), (0.5, 0.3), green="discrete", order=4, backend="numpy")
+    pf, pg = s.solve(f), s.solve(g)
+    scale = np.abs(pf).max() + np.abs(pg).max() * max(1.0, abs(a))
+    np.testing.assert_allclose(s.solve(f + a * g), pf + a * pg, atol=1e-13 * scale)
+    np.testing.assert_allclose(s.solve(np.roll(f, shift, axis=(0, 1))), np.roll(pf, shift, axis=(0, 1)), atol=1e-13 * scale)
+
+
+@given(seed=st.integers(0, 2**16))
+def test_isolated_symmetric_operator(seed):
+    # the free-space Green's operator is symmetric: <f, P g> = <P f, g> (reciprocity)
+    r = np.random.default_rng(seed)
+    f, g = r.standard_normal((2, 6, 10))
+    s = PoissonSolver((6, 10), 0.7, bc="isolated", kernel="thin-disk", backend="numpy")
+    lhs, rhs = np.vdot(f, s.solve(g)), np.vdot(s.solve(f), g)
+    assert lhs == pytest.approx(rhs, rel=1e-12, abs=1e-12 * np.abs(s.solve(f)).max() * np.abs(g).sum())
+
+
+def test_smooth_laplacian_strict(strict_backend, rng):
+    f = rng.standard_normal((8, 6))
+    ref = smooth_laplacian(f, 0.3, 0.5, backend="numpy")
+    got = smooth_laplacian(strict_backend.asarray(f, copy=True), 0.3, 0.5)
+    np.testing.assert_allclose(strict_backend.to_numpy(got), ref, atol=1e-13)

@@ -306,3 +306,30 @@ def test_gradient_matches_kernels(order):
         np.testing.assert_allclose(
             gradient(f, h, order=order, axis=axis, backend="numpy"), ndi.convolve(f, K.weights, mode="wrap"), atol=1e-12
         )
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(
+    shift=st.tuples(st.integers(0, 5), st.integers(0, 6), st.integers(0, 4)),
+    order=st.sampled_from([2, 4, 6]),
+    seed=st.integers(0, 2**16),
+)
+def test_periodic_shift_equivariance_and_linearity(shift, order, seed):
+    r = np.random.default_rng(seed)
+    f, g = r.standard_normal((2, 6, 7, 5))
+    L = lambda x: laplacian(x, (0.5, 1.0, 0.7), order=order, backend="numpy")  # noqa: E731
+    np.testing.assert_allclose(L(np.roll(f, shift, axis=(0, 1, 2))), np.roll(L(f), shift, axis=(0, 1, 2)), atol=1e-12)
+    np.testing.assert_allclose(L(f + 2.5 * g), L(f) + 2.5 * L(g), atol=1e-11)
+
+
+@given(seed=st.integers(0, 2**16), bc=st.sampled_from(["dirichlet", "neumann", "periodic"]))
+def test_second_order_laplacian_is_symmetric(seed, bc):
+    # with these ghost cells the 3-point operator is a symmetric matrix: <f, L g> = <L f, g>
+    r = np.random.default_rng(seed)
+    f, g = r.standard_normal((2, 9, 8))
+    a = np.vdot(f, laplacian(g, 1.0, bc=bc, backend="numpy"))
+    b = np.vdot(laplacian(f, 1.0, bc=bc, backend="numpy"), g)
+    assert a == pytest.approx(b, rel=1e-12, abs=1e-11)
