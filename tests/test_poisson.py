@@ -308,3 +308,37 @@ def test_smooth_laplacian_strict(strict_backend, rng):
     ref = smooth_laplacian(f, 0.3, 0.5, backend="numpy")
     got = smooth_laplacian(strict_backend.asarray(f, copy=True), 0.3, 0.5)
     np.testing.assert_allclose(strict_backend.to_numpy(got), ref, atol=1e-13)
+
+
+def _cic(x, n):
+    i = np.floor(x - 0.5).astype(int)
+    f = x - 0.5 - i
+    return i % n, (i + 1) % n, 1 - f, f
+
+
+def _pm_force_error(green, differencing, rng, n=32):
+    """Mean squared PM force error (CIC paint + CIC readout) of a unit 1-D point mass vs the exact sawtooth."""
+    s = PoissonSolver((n,), 1.0, green=green, window="cic", differencing=differencing, backend="numpy")
+    err, cnt = 0.0, 0
+    for _ in range(100):
+        xs = rng.uniform(0, n)
+        rho = np.zeros(n)
+        i0, i1, w0, w1 = _cic(np.array([xs]), n)
+        rho[i0] += w0
+        rho[i1] += w1
+        (F,) = s.forces(rho)
+        xt = rng.uniform(0, n, 50)
+        j0, j1, v0, v1 = _cic(xt, n)
+        d = (xt - xs) % n
+        exact = -4 * math.pi * (0.5 - d / n)  # phi'' = 4 pi (delta - 1/L): F = -phi' is a sawtooth
+        err += np.sum((v0 * F[j0] + v1 * F[j1] - exact) ** 2)
+        cnt += xt.size
+    return err / cnt
+
+
+@pytest.mark.parametrize("differencing", ["spectral", "fd"])
+def test_optimal_influence_minimises_pm_force_error(differencing):
+    # Hockney-Eastwood: G_opt minimises the position-averaged force error Q for the given W and D
+    q_cont = _pm_force_error("continuous", differencing, np.random.default_rng(0))
+    q_opt = _pm_force_error("optimal", differencing, np.random.default_rng(0))
+    assert q_opt < 0.9 * q_cont  # measured 0.70 vs 0.79 (spectral), 0.70 vs 1.03 (fd)
