@@ -72,10 +72,10 @@ import numpy as np
 
 from . import _green
 from ._dtypes import result_dtype
-from ._units import attach, is_quantity, strip
+from ._units import attach, strip
 from ._validate import as_spacing, check_choice, check_int
 from .backend import get_backend
-from .stencil import gradient_symbol, laplacian_symbol
+from .stencil import gradient_symbol, laplacian_symbol, _strip_spacing
 
 __all__ = ["PoissonSolver", "solve_poisson", "solve_forces", "smooth_laplacian"]
 
@@ -474,16 +474,7 @@ class PoissonSolver:
 def _units_in(source, spacing, G, kernel_power):
     """Strip units; return plain values and the potential unit (or None)."""
     src, su = strip(source, "source")
-    if is_quantity(spacing) or (np.ndim(spacing) > 0 and any(is_quantity(s) for s in spacing)):
-        if is_quantity(spacing):
-            sp, lu = strip(spacing, "spacing")
-        else:
-            lu = spacing[0].unit
-            sp = [strip(s, "spacing", lu)[0] for s in spacing]
-        sp = np.asarray(sp, dtype=float)
-        sp = float(sp) if sp.ndim == 0 else tuple(sp)
-    else:
-        sp, lu = spacing, None
+    sp, lu = _strip_spacing(spacing)
     if G is None:
         if su is None and lu is None:
             G = 1.0
@@ -623,7 +614,7 @@ def solve_forces(
     phi, forces = solver.solve_forces(src)
     if unit is None:
         return phi, forces
-    lu = spacing.unit if is_quantity(spacing) else (spacing[0].unit if np.ndim(spacing) else None)
+    lu = _strip_spacing(spacing)[1]
     funit = unit / lu if lu is not None else unit
     return attach(phi, unit), tuple(attach(f, funit) for f in forces)
 

@@ -44,6 +44,7 @@ import numpy as np
 
 from ._dtypes import result_dtype
 from ._fdcoeffs import central_difference, compact_laplacian
+from ._units import attach, is_quantity, strip
 from ._validate import as_spacing, check_choice, check_int
 from .backend import get_backend
 
@@ -101,6 +102,37 @@ def _gradient_taps(ndim, spacing, order, axis):
     r = order // 2
     taps = [(tuple(m if b == axis else 0 for b in range(ndim)), float(w[m + r])) for m in range(-r, r + 1) if m != 0]
     return taps, tuple(r if b == axis else 0 for b in range(ndim))
+
+
+# --------------------------------------------------------------------------- units
+def _strip_spacing(spacing):
+    """Split a spacing (float, sequence, Quantity or sequence of Quantities) into (plain, unit or None)."""
+    if is_quantity(spacing):
+        value, unit = strip(spacing, "spacing")
+        value = np.asarray(value, dtype=float)
+        return (float(value) if value.ndim == 0 else tuple(value.tolist())), unit
+    if isinstance(spacing, (list, tuple)) and any(is_quantity(v) for v in spacing):
+        unit = next(v.unit for v in spacing if is_quantity(v))
+        return tuple(float(strip(v, f"spacing[{i}]", unit)[0]) for i, v in enumerate(spacing)), unit
+    return spacing, None
+
+
+def _units(field, spacing, power):
+    field, fu = strip(field, "field")
+    spacing, lu = _strip_spacing(spacing)
+    if fu is None and lu is None:
+        return field, spacing, None
+    import astropy.units as u
+
+    return field, spacing, (fu or u.one) / (lu or u.one) ** power
+
+
+def _attach_all(res, unit):
+    if unit is None:
+        return res
+    if isinstance(res, tuple):
+        return tuple(attach(r, unit) for r in res)
+    return attach(res, unit)
 
 
 # --------------------------------------------------------------------------- apply
@@ -204,7 +236,7 @@ def laplacian(field, spacing=1.0, *, order=2, points=None, bc="periodic", out=No
 
     Parameters
     ----------
-    field : array, shape (n0[, n1[, n2]]), real
+    field : array or Quantity, shape (n0[, n1[, n2]]), real
         Samples at cell centres, in any unit U.
     spacing : float or sequence of float
         Grid spacing per axis (a scalar for all axes), in length unit L.
@@ -252,6 +284,7 @@ def laplacian(field, spacing=1.0, *, order=2, points=None, bc="periodic", out=No
     >>> laplacian(x**2, 0.5, bc="neumann", backend="numpy")[2:6]
     array([2., 2., 2., 2.])
     """
+    field, spacing, unit = _units(field, spacing, 2)
     be, field, spacing, dt = _prepare(field, spacing, bc, backend)
     if points is not None:
         points = check_int("points", points)
@@ -259,7 +292,9 @@ def laplacian(field, spacing=1.0, *, order=2, points=None, bc="periodic", out=No
     star = None
     if field.ndim == 3 and order == 2 and (points is None or points == 7):
         star = _star_weights(spacing, order)
-    return _apply(be, field, taps, radius, bc, dt, out, star)
+    if unit is not None:
+        out = getattr(out, "value", out)
+    return _attach_all(_apply(be, field, taps, radius, bc, dt, out, star), unit)
 
 
 def gradient(field, spacing=1.0, *, order=2, bc="periodic", axis=None, backend=None):
@@ -305,6 +340,7 @@ def gradient(field, spacing=1.0, *, order=2, bc="periodic", axis=None, backend=N
     >>> bool(np.allclose(d[2:6], 3 * x[2:6]**2, rtol=1e-13))
     True
     """
+    field, spacing, unit = _units(field, spacing, 1)
     be, field, spacing, dt = _prepare(field, spacing, bc, backend)
     if axis is None:
         axes = range(field.ndim)
@@ -317,7 +353,7 @@ def gradient(field, spacing=1.0, *, order=2, bc="periodic", axis=None, backend=N
     for a in axes:
         taps, radius = _gradient_taps(field.ndim, spacing, order, a)
         res.append(_apply(be, field, taps, radius, bc, dt, None))
-    return res[0] if axis is not None else tuple(res)
+    return _attach_all(res[0] if axis is not None else tuple(res), unit)
 
 
 # ---------------------------------------------------------------------------- symbols
@@ -459,6 +495,7 @@ def spectral_laplacian(field, spacing=1.0, *, backend=None):
     >>> bool(np.allclose(spectral_laplacian(np.sin(3 * x), 2 * np.pi / 16, backend="numpy"), -9 * np.sin(3 * x)))
     True
     """
+    field, spacing, unit = _units(field, spacing, 2)
     be, field, spacing, dt = _spectral_prepare(field, spacing, backend)
     shape = tuple(field.shape)
     ndim = len(shape)
@@ -470,7 +507,7 @@ def spectral_laplacian(field, spacing=1.0, *, backend=None):
         sym = sym - _on_axis(be, k**2, a, ndim, dt)
     X = be.rfftn(field)
     X = X * sym
-    return be.irfftn(X, s=shape, overwrite_x=True)
+    return _attach_all(be.irfftn(X, s=shape, overwrite_x=True), unit)
 
 
 def spectral_gradient(field, spacing=1.0, *, axis=None, backend=None):
@@ -503,6 +540,7 @@ def spectral_gradient(field, spacing=1.0, *, axis=None, backend=None):
     >>> bool(np.allclose(d, 3 * np.cos(3 * x)))
     True
     """
+    field, spacing, unit = _units(field, spacing, 1)
     be, field, spacing, dt = _spectral_prepare(field, spacing, backend)
     shape = tuple(field.shape)
     ndim = len(shape)
@@ -519,4 +557,4 @@ def spectral_gradient(field, spacing=1.0, *, axis=None, backend=None):
         d = gradient_symbol(shape[a], spacing[a], rfft=(a == ndim - 1), spectral=True)
         Y = X * (_on_axis(be, d, a, ndim, dt) * 1j)
         res.append(be.irfftn(Y, s=shape, overwrite_x=True))
-    return res[0] if axis is not None else tuple(res)
+    return _attach_all(res[0] if axis is not None else tuple(res), unit)

@@ -333,3 +333,24 @@ def test_second_order_laplacian_is_symmetric(seed, bc):
     a = np.vdot(f, laplacian(g, 1.0, bc=bc, backend="numpy"))
     b = np.vdot(laplacian(f, 1.0, bc=bc, backend="numpy"), g)
     assert a == pytest.approx(b, rel=1e-12, abs=1e-11)
+
+
+def test_units():
+    u = pytest.importorskip("astropy.units")
+    n = 16
+    x = np.arange(n) * (2 * np.pi / n)
+    f = np.sin(2 * x) * u.K
+    h = (2 * np.pi / n) * u.m
+    lap = laplacian(f, h, backend="numpy")
+    assert lap.unit == u.K / u.m**2
+    np.testing.assert_allclose(lap.to_value(u.K / u.cm**2), laplacian(f.value, h.value, backend="numpy") * 1e-4)
+    g = gradient(f, [h.to(u.cm)], axis=0, backend="numpy")
+    assert g.unit.is_equivalent(u.K / u.m)
+    ref = gradient(f.value, h.value, axis=0, backend="numpy")
+    np.testing.assert_allclose(g.to_value(u.K / u.m), ref, rtol=0, atol=1e-14)  # cm->m rescaling rounding
+    s = spectral_laplacian(f, h, backend="numpy")
+    np.testing.assert_allclose(s.to_value(u.K / u.m**2), -4 * np.sin(2 * x), atol=1e-12)
+    (sg,) = spectral_gradient(f, h, backend="numpy")
+    assert sg.unit == u.K / u.m
+    with pytest.raises(ValueError, match="spacing\\[1\\] must have units convertible to m"):
+        laplacian(np.zeros((4, 4)), [1 * u.m, 1 * u.s], backend="numpy")
