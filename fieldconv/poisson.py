@@ -213,7 +213,6 @@ class PoissonSolver:
         if self.bc == "isolated" and self.green == "integrated" and self.differencing == "spectral":
             self.differencing = "fd"  # the integrated kernel is not band-limited: forces by central differences
         self.backend = get_backend(backend)
-        be = self.backend
         if self.bc == "periodic":
             self.fft_shape = self.shape
         else:
@@ -299,13 +298,11 @@ class PoissonSolver:
         src = be.asarray(source)
         if tuple(src.shape) != self.shape:
             raise ValueError(f"source must have shape {self.shape}; got {tuple(src.shape)}")
-        sdt = result_dtype(src.dtype, name="source")
+        result_dtype(src.dtype, name="source")  # TypeError for complex / non-numeric sources
         if self.bc == "isolated" and str(src.dtype).endswith("float16"):
             raise TypeError("source dtype float16 is not supported for an isolated solve; cast it to float32")
-        if sdt != self.dtype and src.dtype != be.dtype(self.dtype):
-            src = be.xp.astype(src, be.dtype(self.dtype))
-        elif src.dtype != be.dtype(self.dtype):
-            src = be.xp.astype(src, be.dtype(self.dtype))
+        if src.dtype != be.dtype(self.dtype):
+            src = be.xp.astype(src, be.dtype(self.dtype))  # the solver's working dtype
         return src
 
     def _check_finite(self, src, X):
