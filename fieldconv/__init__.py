@@ -17,6 +17,11 @@ __version__ = "0.1.0"
 
 # name -> submodule that defines it; filled in as operator families land.
 _EXPORTS = {
+    "Kernel": "fieldconv.kernels",
+    "spectral_filter": "fieldconv.filters",
+    "savgol_coeffs": "fieldconv.smoothing",
+    "savgol_filter": "fieldconv.smoothing",
+    "SpectralAxis": "fieldconv.spectra",
     "get_backend": "fieldconv.backend",
     "use_backend": "fieldconv.backend",
     "available_backends": "fieldconv.backend",
@@ -24,8 +29,26 @@ _EXPORTS = {
     "HostDeviceCopyError": "fieldconv.errors",
 }
 
+_SUBMODULES = (
+    "backend",
+    "errors",
+    "kernels",
+    "convolution",
+    "filters",
+    "stencil",
+    "poisson",
+    "assign",
+    "smoothing",
+    "spectra",
+)
+
 __all__ = [
     "__version__",
+    "Kernel",
+    "spectral_filter",
+    "savgol_coeffs",
+    "savgol_filter",
+    "SpectralAxis",
     "get_backend",
     "use_backend",
     "available_backends",
@@ -35,6 +58,8 @@ __all__ = [
 
 
 def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"fieldconv.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'fieldconv' has no attribute {name!r}")
