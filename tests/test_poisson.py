@@ -382,3 +382,15 @@ def test_spectral_anisotropic_nonsquare(kernel):
     ref = np.log(R) + 0.5 * exp1(R**2 / 2) if kernel == "log" else -np.sqrt(np.pi / 2) * ive(0, R**2 / 4)
     s = PoissonSolver(shape, tuple(b / n for n, b in zip(shape, box)), bc="isolated", kernel=kernel, backend="numpy")
     assert rel_l2(s.solve(sig), ref) <= 1e-12  # resolved (e^-(pi/h)^2/2 < 1e-16) and contained (e^-32)
+
+
+@pytest.mark.parametrize("bc", ["periodic", "isolated"])
+def test_results_do_not_alias_solver_scratch(cpu_backend, bc, rng):
+    s = PoissonSolver((8, 6, 10), 0.5, bc=bc, backend=cpu_backend)
+    a, b = rng.standard_normal((2, 8, 6, 10))
+    pa = s.solve(a)
+    keep = pa.copy()
+    phi_b, fb = s.solve_forces(b)
+    s.solve(a)
+    np.testing.assert_array_equal(pa, keep)  # a later solve does not overwrite an earlier result
+    assert not np.shares_memory(phi_b, fb[0])
