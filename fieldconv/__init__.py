@@ -22,6 +22,10 @@ _EXPORTS = {
     "savgol_coeffs": "fieldconv.smoothing",
     "savgol_filter": "fieldconv.smoothing",
     "SpectralAxis": "fieldconv.spectra",
+    "solve_poisson": "fieldconv.poisson",
+    "solve_forces": "fieldconv.poisson",
+    "PoissonSolver": "fieldconv.poisson",
+    "smooth_laplacian": "fieldconv.poisson",
     "get_backend": "fieldconv.backend",
     "use_backend": "fieldconv.backend",
     "available_backends": "fieldconv.backend",
@@ -30,6 +34,8 @@ _EXPORTS = {
 }
 
 _SUBMODULES = (
+    "analytic",
+    "validation",
     "backend",
     "errors",
     "kernels",
@@ -49,6 +55,10 @@ __all__ = [
     "savgol_coeffs",
     "savgol_filter",
     "SpectralAxis",
+    "solve_poisson",
+    "solve_forces",
+    "PoissonSolver",
+    "smooth_laplacian",
     "get_backend",
     "use_backend",
     "available_backends",
