@@ -13,8 +13,9 @@ says f32), mode "reflect" for fieldconv and scipy.ndimage:
   those are timed on a smaller input (512^2 or 64^3/128^3) and scaled by the
   number of output samples; scaled entries carry a ``*``.
 
-Every time is the best of ``repeats`` runs after one warm-up call (numba
-compilation, FFTW planning).  The machine is shared, so read ratios within a
+Every time is the best of ``repeats`` runs (default 5; fieldconv's methods
+timed round-robin so that load changes hit them alike) after one warm-up call
+(numba compilation, FFTW planning).  The machine is shared, so read ratios within a
 row, not absolute times across runs.
 
 Usage::
@@ -38,6 +39,18 @@ def _best(fn, repeats):
         t0 = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _best_interleaved(fns, repeats):
+    for fn in fns.values():
+        fn()  # warm-up
+    best = {k: math.inf for k in fns}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[k] = min(best[k], time.perf_counter() - t0)
     return best
 
 
@@ -72,11 +85,12 @@ def run_row(label, field, w, *, repeats, small_field, separable):
 
     from fieldconv import convolution as fcv
 
-    t = {}
     methods = ["direct", "fft", "overlap-add"] + (["separable"] if separable else [])
-    for m in methods:
-        t[m] = _best(_fc(field, w, m), repeats if m != "direct" or w.size < 500 else 1)
-    t["auto"] = _best(_fc(field, w, "auto"), repeats)
+    # fieldconv's own methods are timed interleaved (round-robin, best of
+    # `repeats` rounds) so that a change of machine load hits them alike
+    fns = {m: _fc(field, w, m) for m in methods + ["auto"]}
+    t = _best_interleaved(fns, repeats)
+    fns["auto"]()
     picked = fcv._LAST_AUTO[0]
     t["ndimage"] = _best(lambda: scipy.ndimage.convolve(field, w, mode="reflect"), 1 if w.size > 100 else repeats)
     with scipy.fft.set_workers(2):
@@ -175,7 +189,7 @@ def main(argv=None):
     p.add_argument("--repeats", type=int, default=None)
     p.add_argument("--only", default=None, help="run only the rows whose label contains this text ('NaN' for the NaN row)")
     args = p.parse_args(argv)
-    repeats = args.repeats or (1 if args.quick else 3)
+    repeats = args.repeats or (1 if args.quick else 5)
     if args.calibrate:
         calibrate(repeats)
         return

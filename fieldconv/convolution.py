@@ -371,7 +371,7 @@ _C_D0 = {np.float32: 4.0, np.float64: 9.0}
 _C_DIRECT = {np.float32: 0.055, np.float64: 0.11}
 #: per tap with 3 acting axes (3-D rows are short: 256 samples per inner loop)
 _C_DIRECT3 = {np.float32: 0.15, np.float64: 0.30}
-_C_PASS = {np.float32: 1.8, np.float64: 3.5}
+_C_PASS = {np.float32: 2.3, np.float64: 4.5}
 _C_TAP1D = {np.float32: 0.1, np.float64: 0.2}
 _C_FFT = {np.float32: 0.9, np.float64: 1.6}
 _C_PAD = {np.float32: 2.0, np.float64: 4.0}
