@@ -555,3 +555,13 @@ def test_with_fieldconv_kernels(rng):
         np.testing.assert_allclose(correlate(x, K.flip(), mode="mirror"), want, atol=1e-12)
         if K.separable_factors() is not None:
             np.testing.assert_allclose(convolve(x, K, mode="mirror", method="separable"), want, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["direct", "fft", "overlap-add", "auto"])
+@pytest.mark.parametrize("mode", MODES)
+def test_kernel_larger_than_field(rng, mode, method):
+    x = rng.standard_normal((5, 4))
+    w = rng.standard_normal((7, 9))
+    got = convolve(x, w, mode=mode, cval=0.2, method=method)
+    want = ndi.convolve(x, w, mode=mode, cval=0.2)
+    np.testing.assert_allclose(got, want, rtol=0, atol=_fft_tol(w, x, np.float64, 63) + _direct_tol(w, x, np.float64, 0.2))
