@@ -20,8 +20,24 @@ the pre-pass over fixed blocks of 4096 particles, in block order.
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import overload
 
 _NJ = dict(cache=True, fastmath=False, nogil=True)
+
+
+def _like(mesh, v):  # pragma: no cover - replaced by the overload in compiled code
+    return mesh.dtype.type(v)
+
+
+@overload(_like, jit_options=dict(cache=True))
+def _like_impl(mesh, v):
+    """v rounded to the mesh dtype, so the addition runs in the mesh dtype."""
+    dt = mesh.dtype
+
+    def impl(mesh, v):
+        return dt(v)
+
+    return impl
 
 
 @njit(**_NJ)
@@ -146,7 +162,7 @@ def _deposit(mesh, ndim, p, idx, w, m):
         for k0 in range(p):
             v = m * w[0, k0]
             if idx[0, k0] >= 0:
-                mesh[idx[0, k0]] += v
+                mesh[idx[0, k0]] += _like(mesh, v)
     elif ndim == 2:
         for k0 in range(p):
             v0 = m * w[0, k0]
@@ -155,7 +171,7 @@ def _deposit(mesh, ndim, p, idx, w, m):
                 v = v0 * w[1, k1]
                 i1 = idx[1, k1]
                 if i0 >= 0 and i1 >= 0:
-                    mesh[i0 + i1] += v
+                    mesh[i0 + i1] += _like(mesh, v)
     else:
         for k0 in range(p):
             v0 = m * w[0, k0]
@@ -167,7 +183,7 @@ def _deposit(mesh, ndim, p, idx, w, m):
                     v = v1 * w[2, k2]
                     i2 = idx[2, k2]
                     if i0 >= 0 and i1 >= 0 and i2 >= 0:
-                        mesh[i0 + i1 + i2] += v
+                        mesh[i0 + i1 + i2] += _like(mesh, v)
 
 
 @njit(**_NJ)
@@ -437,14 +453,15 @@ def _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1)
     f2n = float(n2)
     s0 = strides[0]
     s1 = strides[1]
+    everything = r0 == 0 and r1 == n0
     for i in range(n):
         t0 = _wrapped(pos[i, 0], org[0], invh[0], 0.5, f0n)
         c0 = np.int64(t0)
         c0b = c0 + 1
         if c0b == n0:
             c0b = 0
-        in_a = r0 <= c0 < r1
-        in_b = r0 <= c0b < r1
+        in_a = everything or (r0 <= c0 < r1)
+        in_b = everything or (r0 <= c0b < r1)
         if not (in_a or in_b):
             continue
         t1 = _wrapped(pos[i, 1], org[1], invh[1], 0.5, f1n)
@@ -469,20 +486,20 @@ def _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1)
             v0 = m * (1.0 - f0)
             base = c0 * s0
             v1 = v0 * (1.0 - f1)
-            mesh[base + j1a + c2] += v1 * (1.0 - f2)
-            mesh[base + j1a + c2b] += v1 * f2
+            mesh[base + j1a + c2] += _like(mesh, v1 * (1.0 - f2))
+            mesh[base + j1a + c2b] += _like(mesh, v1 * f2)
             v1 = v0 * f1
-            mesh[base + j1b + c2] += v1 * (1.0 - f2)
-            mesh[base + j1b + c2b] += v1 * f2
+            mesh[base + j1b + c2] += _like(mesh, v1 * (1.0 - f2))
+            mesh[base + j1b + c2b] += _like(mesh, v1 * f2)
         if in_b:
             v0 = m * f0
             base = c0b * s0
             v1 = v0 * (1.0 - f1)
-            mesh[base + j1a + c2] += v1 * (1.0 - f2)
-            mesh[base + j1a + c2b] += v1 * f2
+            mesh[base + j1a + c2] += _like(mesh, v1 * (1.0 - f2))
+            mesh[base + j1a + c2b] += _like(mesh, v1 * f2)
             v1 = v0 * f1
-            mesh[base + j1b + c2] += v1 * (1.0 - f2)
-            mesh[base + j1b + c2b] += v1 * f2
+            mesh[base + j1b + c2] += _like(mesh, v1 * (1.0 - f2))
+            mesh[base + j1b + c2b] += _like(mesh, v1 * f2)
 
 
 @njit(**_NJ)
@@ -524,9 +541,9 @@ def _tsc3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1)
             for k1 in range(3):
                 v1 = v0 * w1[k1]
                 b1 = b0 + j1[k1] * s1
-                mesh[b1 + j2[0]] += v1 * w2[0]
-                mesh[b1 + j2[1]] += v1 * w2[1]
-                mesh[b1 + j2[2]] += v1 * w2[2]
+                mesh[b1 + j2[0]] += _like(mesh, v1 * w2[0])
+                mesh[b1 + j2[1]] += _like(mesh, v1 * w2[1])
+                mesh[b1 + j2[2]] += _like(mesh, v1 * w2[2])
 
 
 def paint_into(mesh_flat, pos, cells, use_cells, wts, use_w, wscale, org, invh, shape, periodic, p, nthreads):

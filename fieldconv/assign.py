@@ -185,6 +185,14 @@ def _weights(weights, n, be, pos_dtype):
     return w, unit, dt
 
 
+def _ro(a):
+    """Read-only view: the kernels never write their inputs, and one array type
+    (read-only) per dtype keeps the number of compiled specialisations small."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
 def _np_dtype(dt):
     return np.dtype(str(dt).rsplit(".", 1)[-1])
 
@@ -198,8 +206,8 @@ def _scan(pos, cells, w, origin, h, shape, periodic, p, outside, wdummy=np.float
 
     use_cells = cells is not None
     bad_x, bad_w, nout, lo, hi, dropped = nb.scan(
-        pos, cells if use_cells else np.zeros((0, pos.shape[1]), np.int64), use_cells,
-        w if w is not None else np.zeros(1, wdummy), w is not None, 1.0,
+        _ro(pos), _ro(cells if use_cells else np.zeros((0, pos.shape[1]), np.int64)), use_cells,
+        _ro(w if w is not None else np.zeros(1, wdummy)), w is not None, 1.0,
         np.asarray(origin, np.float64), 1.0 / np.asarray(h, np.float64),
         np.asarray(shape, np.int64), periodic, p,
     )
@@ -409,11 +417,11 @@ def _paint_host(mesh, pos, cells, w, origin, h, shape, periodic, p, scale, be_th
 
     use_cells = cells is not None
     return nb.paint_into(
-        mesh.reshape(-1),
-        pos,
-        cells if use_cells else np.zeros((0, pos.shape[1]), np.int64),
+        mesh.reshape(-1).view(np.ndarray),
+        _ro(pos),
+        _ro(cells if use_cells else np.zeros((0, pos.shape[1]), np.int64)),
         use_cells,
-        w if w is not None else np.zeros(1, mesh.dtype),
+        _ro(w if w is not None else np.zeros(1, mesh.dtype)),
         w is not None,
         float(scale),
         np.asarray(origin, np.float64),
@@ -429,7 +437,7 @@ def _bucket_host(pos, w, origin, h, shape):
     from . import _numba_assign as nb
 
     return nb.bucket(
-        pos, w if w is not None else np.zeros(1, pos.dtype), w is not None,
+        _ro(pos), _ro(w if w is not None else np.zeros(1, pos.dtype)), w is not None,
         np.asarray(origin, np.float64), 1.0 / np.asarray(h, np.float64), shape,
     )
 
@@ -716,7 +724,8 @@ def _readout_any(be, mesh, pos, cells, origin, h, shape, periodic, p, deriv, sca
         use_cells = cells is not None
         vals = np.empty(pos.shape[0], dtype=dt)
         nb.readout_kernel(
-            mesh.reshape(-1), pos, cells if use_cells else np.zeros((0, pos.shape[1]), np.int64), use_cells,
+            _ro(mesh.reshape(-1)), _ro(pos), _ro(cells if use_cells else np.zeros((0, pos.shape[1]), np.int64)),
+            use_cells,
             np.asarray(origin, np.float64), 1.0 / np.asarray(h, np.float64), np.asarray(shape, np.int64),
             periodic, p, deriv, float(scale), vals,
         )

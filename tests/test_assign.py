@@ -225,7 +225,7 @@ def test_index_arithmetic_beyond_2_31(tmp_path):
     except (OSError, ValueError) as exc:  # pragma: no cover - filesystem without sparse files
         pytest.skip(f"no sparse file: {exc}")
     assert n**3 > 2**31
-    pos = np.array([[n - 0.5, n - 0.5, n - 0.5], [n - 1.0, 3.5, n - 2.0]], dtype=np.float64)
+    pos = np.array([[n - 0.5, n - 0.5, n - 0.5], [n - 1.0, 3.5, n - 2.0]], dtype=np.float32)  # exact in float32
     paint(pos, box_size=float(n), shape=(n, n, n), scheme="cic", out=mesh)
     assert mesh[n - 1, n - 1, n - 1] == 1.0
     flat = np.int64(n - 2) * n * n + 3 * n + n - 3  # > 2**31
