@@ -18,6 +18,11 @@ __version__ = "0.1.0"
 # name -> submodule that defines it; filled in as operator families land.
 _EXPORTS = {
     "Kernel": "fieldconv.kernels",
+    "convolve": "fieldconv.convolution",
+    "correlate": "fieldconv.convolution",
+    "convolve1d": "fieldconv.convolution",
+    "correlate1d": "fieldconv.convolution",
+    "median_filter": "fieldconv.convolution",
     "spectral_filter": "fieldconv.filters",
     "savgol_coeffs": "fieldconv.smoothing",
     "savgol_filter": "fieldconv.smoothing",
@@ -51,6 +56,11 @@ _SUBMODULES = (
 __all__ = [
     "__version__",
     "Kernel",
+    "convolve",
+    "correlate",
+    "convolve1d",
+    "correlate1d",
+    "median_filter",
     "spectral_filter",
     "savgol_coeffs",
     "savgol_filter",
