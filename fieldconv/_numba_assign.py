@@ -693,7 +693,7 @@ def bucket(pos, wts, use_w, org, invh, shape):
     _bucket_keys(pos, org, invh, shape, keys)
     nkeys = int(np.prod(shape[: min(len(shape), 2)]))
     out_pos = np.empty_like(pos)
-    out_w = np.empty_like(wts) if use_w else wts
+    out_w = np.empty_like(wts) if use_w else np.zeros(1, wts.dtype)
     order = np.empty(n, dtype=np.int64)
     _bucket_scatter(pos, wts, use_w, keys, nkeys, out_pos, out_w, order)
     return out_pos, (out_w if use_w else None), order

@@ -261,12 +261,15 @@ def test_deterministic_across_thread_counts(rng):
     try:
         for t in sorted({1, 2, numba.config.NUMBA_NUM_THREADS}):
             numba.set_num_threads(t)
-            meshes.append(paint(pos, box_size=1.0, shape=(24, 24, 24), weights=w, scheme="tsc"))
-            meshes.append(paint(pos, box_size=1.0, shape=(24, 24, 24), weights=w, scheme="tsc"))
+            # unrolled CIC and TSC kernels, the generic kernel (PCS), twice each
+            meshes.append([paint(pos, box_size=1.0, shape=(24, 24, 24), weights=w, scheme=s)
+                           for s in ("cic", "tsc", "pcs", "tsc")])
     finally:
         numba.set_num_threads(before)
     for m in meshes[1:]:
-        assert np.array_equal(m, meshes[0])  # bit for bit
+        for a, b in zip(m, meshes[0]):
+            assert np.array_equal(a, b)  # bit for bit
+    assert np.array_equal(meshes[0][1], meshes[0][3])
 
 
 # ------------------------------------------------------------ options
