@@ -23,7 +23,7 @@ acc = -fc.readout_gradient(phi, pos, box_size=1.0, scheme="cic")        # (N, 3)
 print("paint/poisson/readout:", rho.sum() / 64**3, phi.dtype, acc.shape)
 
 # 3. Spectroscopy: Savitzky-Golay, a drop-in for scipy.signal.savgol_filter.
-x = np.linspace(4000, 400, 3601)                       # a descending IR axis, cm^-1
+x = np.linspace(400, 4000, 3601)                       # cm^-1
 y = np.exp(-0.5 * ((x - 1700) / 8) ** 2) + 0.01 * rng.standard_normal(x.size)
 dy = fc.savgol_filter(y, 21, 3, deriv=1, delta=x[1] - x[0])
 print("savgol:", dy.shape, dy.dtype)
