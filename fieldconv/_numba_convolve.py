@@ -7,6 +7,8 @@ its arrays, which LLVM vectorises; the outer loop is a ``prange``.
 
 Accumulation happens in the dtype of the arrays passed (float32 for float32
 fields): see the "dtype" section of ``docs/convolution.md`` for the bound.
+The caller passes `src` as a read-only view and everything else with fixed
+types, so each kernel has one specialisation per dtype.
 """
 
 import numba
@@ -19,41 +21,106 @@ __all__ = ["corr1d_last", "corr1d_strided", "corr_valid_2d", "corr_valid_3d"]
 _TILE = 1024
 
 
-@numba.njit(cache=True, parallel=True, fastmath=False)
-def corr1d_last(src, w, idx, cval, out):
-    """1-D correlation along the last (contiguous) axis of 2-D `src`.
+@numba.njit(cache=True, fastmath=False)
+def _fir(row, s, w, sym, acc):
+    """``acc[i] = sum_j w[j] * row[s + i + j]`` for ``i < len(acc)``.
 
-    ``out[l, i] = sum_j w[j] * ext[l, i + j]`` where ``ext[l, q] = src[l, idx[q]]``
-    (``idx[q] < 0`` means the constant `cval`).  Parallel over lines ``l``.
+    `sym` = +1: ``w`` is symmetric (``w[j] == w[K-1-j]``), -1: antisymmetric;
+    the pairs are then folded, ``w[j] (row[.. + j] +- row[.. + K-1-j])``,
+    half the multiplies.  0: plain sum.  Taps are added in a fixed order.
     """
-    m, n = src.shape
     K = w.shape[0]
-    L = n + K - 1
-    for line in numba.prange(m):
-        buf = np.empty(L, dtype=src.dtype)
-        for q in range(L):
-            s = idx[q]
-            buf[q] = src[line, s] if s >= 0 else cval
-        acc = np.zeros(n, dtype=src.dtype)
+    L = acc.shape[0]
+    if sym != 0:
+        h = K // 2
+        if K % 2 == 1:
+            wc = w[h]
+            sc = row[s + h : s + h + L]
+            for i in range(L):
+                acc[i] = wc * sc[i]
+        else:
+            for i in range(L):
+                acc[i] = 0
+        for j in range(h):
+            wj = w[j]
+            sa = row[s + j : s + j + L]
+            sb = row[s + K - 1 - j : s + K - 1 - j + L]
+            if sym > 0:
+                for i in range(L):
+                    acc[i] += wj * (sa[i] + sb[i])
+            else:
+                for i in range(L):
+                    acc[i] += wj * (sa[i] - sb[i])
+    else:
+        for i in range(L):
+            acc[i] = 0
         for j in range(K):
             wj = w[j]
-            for i in range(n):
-                acc[i] += wj * buf[i + j]
-        for i in range(n):
-            out[line, i] = acc[i]
+            sa = row[s + j : s + j + L]
+            for i in range(L):
+                acc[i] += wj * sa[i]
 
 
 @numba.njit(cache=True, parallel=True, fastmath=False)
-def corr1d_strided(src, w, idx, cval, out):
+def corr1d_last(src, w, sym, off, nlo, hi0, idx_lo, idx_hi, cval, tile, out):
+    """1-D correlation along the last (contiguous) axis of 2-D `src`.
+
+    ``out[l, i] = sum_j w[j] * ext[l, i + j - off]``, ``ext`` the boundary
+    extension of line ``l``.  Outputs ``nlo <= i < hi0`` (the interior, whose
+    window lies inside the line) are summed straight from `src`; the
+    ``nlo`` left and ``n - hi0`` right edge outputs from small gathered slabs
+    ``ext[idx_lo[q]]`` / ``ext[idx_hi[q]]`` (``idx < 0``: the constant
+    `cval`) of ``nlo + K - 1`` / ``n - hi0 + K - 1`` samples.  The work is
+    split into (line, tile) pairs, ``tile`` interior outputs each (an L1-sized
+    accumulator), so one long line keeps every thread busy.
+    """
+    m, n = src.shape
+    nint = hi0 - nlo
+    nti = (nint + tile - 1) // tile
+    elo = 1 if nlo > 0 else 0
+    ehi = 1 if hi0 < n else 0
+    per = elo + nti + ehi
+    for t in numba.prange(m * per):
+        line = t // per
+        k = t - line * per
+        row = src[line]
+        if k < elo or k >= elo + nti:
+            if k < elo:
+                idx = idx_lo
+                i0 = 0
+            else:
+                idx = idx_hi
+                i0 = hi0
+            P = idx.shape[0]
+            buf = np.empty(P, dtype=src.dtype)
+            for q in range(P):
+                sq = idx[q]
+                buf[q] = row[sq] if sq >= 0 else cval
+            acc = np.empty(P - w.shape[0] + 1, dtype=src.dtype)
+            _fir(buf, 0, w, sym, acc)
+        else:
+            i0 = nlo + (k - elo) * tile
+            acc = np.empty(min(tile, hi0 - i0), dtype=src.dtype)
+            _fir(row, i0 - off, w, sym, acc)
+        dst = out[line]
+        for i in range(acc.shape[0]):
+            dst[i0 + i] = acc[i]
+
+
+@numba.njit(cache=True, parallel=True, fastmath=False)
+def corr1d_strided(src, w, sym, idx, cval, out):
     """1-D correlation along axis 1 of 3-D `src` (shape ``(a, n, b)``, ``b`` contiguous).
 
     Several lines are processed at once: output row ``out[o, i, :]`` is the
     weighted sum of the input rows ``src[o, idx[i + j], :]``, so the inner
     loop streams along the contiguous axis instead of gathering strided lines.
-    Parallel over the ``a * n`` output rows, tiled along ``b``.
+    Parallel over the ``a * n`` output rows, tiled along ``b``.  `sym` as in
+    :func:`_fir` (the row pairs ``j``, ``K-1-j`` are folded when both lie
+    inside the field).
     """
     a, n, b = src.shape
     K = w.shape[0]
+    h = K // 2 if sym != 0 else 0
     for t in numba.prange(a * n):
         o = t // n
         i = t - o * n
@@ -66,6 +133,27 @@ def corr1d_strided(src, w, idx, cval, out):
             for j in range(K):
                 wj = w[j]
                 s = idx[i + j]
+                if j < h:
+                    s2 = idx[i + K - 1 - j]
+                    if s >= 0 and s2 >= 0:
+                        if sym > 0:
+                            for k in range(nb):
+                                acc[k] += wj * (src[o, s, k0 + k] + src[o, s2, k0 + k])
+                        else:
+                            for k in range(nb):
+                                acc[k] += wj * (src[o, s, k0 + k] - src[o, s2, k0 + k])
+                        continue
+                    # a constant sample in the pair: add the partner's tap alone
+                    w2 = w[K - 1 - j]
+                    if s2 >= 0:
+                        for k in range(nb):
+                            acc[k] += w2 * src[o, s2, k0 + k]
+                    else:
+                        c2 = w2 * cval
+                        for k in range(nb):
+                            acc[k] += c2
+                elif j >= K - h:
+                    continue  # folded into tap K-1-j
                 if s >= 0:
                     for k in range(nb):
                         acc[k] += wj * src[o, s, k0 + k]

@@ -59,6 +59,81 @@ def test_correlate1d_kernel_longer_than_field(rng, mode):
     np.testing.assert_allclose(got, want, rtol=0, atol=_direct_tol(w, x, np.float64, 1.5))
 
 
+def _kernel(rng, K, kind):
+    """Random weights: general, exactly symmetric or exactly antisymmetric."""
+    w = rng.standard_normal(K)
+    if kind == "sym":
+        return w + w[::-1]
+    if kind == "anti":
+        return w - w[::-1]
+    return w
+
+
+# long enough for several L1 tiles per line (2048 f64 / 4096 f32 outputs) and for
+# n * K >= 200 000 multiply-adds, i.e. the threaded path; not a multiple of a tile
+TILED = [((40_009,), -1), ((3, 9_001), -1)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("K", [6, 7], ids=lambda k: f"K{k}")
+@pytest.mark.parametrize("kind", ["general", "sym", "anti"])
+@pytest.mark.parametrize("shape,axis", TILED, ids=["1x40009", "3x9001"])
+def test_correlate1d_tiled_long_line_matches_scipy(rng, dtype, mode, K, kind, shape, axis):
+    w = _kernel(rng, K, kind)
+    x = rng.standard_normal(shape).astype(dtype)
+    for origin in (-(K // 2), 0, (K - 1) // 2):
+        for ours, ref in ((correlate1d, ndi.correlate1d), (convolve1d, ndi.convolve1d)):
+            got = ours(x, w, axis, mode=mode, cval=0.7, origin=origin)
+            want = ref(x.astype(np.float64), w, axis, mode=mode, cval=0.7, origin=origin)
+            assert got.dtype == dtype
+            np.testing.assert_allclose(got, want, rtol=0, atol=_direct_tol(w, x, dtype, 0.7))
+
+
+def test_correlate1d_symmetry_detected_exactly():
+    from fieldconv.convolution import _symmetry
+
+    assert _symmetry(np.array([1.0, 2.0, 1.0])) == 1
+    assert _symmetry(np.array([1.0, 2.0, 2.0, 1.0])) == 1
+    assert _symmetry(np.array([-1.0, 0.0, 1.0])) == -1
+    assert _symmetry(np.array([-1.0, 3.0, -3.0, 1.0])) == -1
+    assert _symmetry(np.array([5.0])) == 1
+    assert _symmetry(np.array([1.0, 2.0, 1.0 + 2**-52])) == 0  # one ulp off: not folded
+    assert _symmetry(np.array([-1.0, 1e-300, 1.0])) == 0  # antisymmetric needs a zero centre
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("K", [1, 2, 5, 8], ids=lambda k: f"K{k}")
+@pytest.mark.parametrize("kind", ["sym", "anti"])
+@pytest.mark.parametrize("shape,axis", [((4, 30), -1), ((30, 4), 0), ((3, 17, 5), 1)], ids=str)
+def test_correlate1d_folded_kernels_match_scipy(rng, dtype, mode, K, kind, shape, axis):
+    # folded sums w_j (f[i+j] +- f[i+K-1-j]): fewer terms than K, so the same bound holds;
+    # on the strided axis a pair with one sample outside (constant) is summed unfolded
+    w = _kernel(rng, K, kind)
+    x = rng.standard_normal(shape).astype(dtype)
+    for origin in (-(K // 2), (K - 1) // 2):
+        got = correlate1d(x, w, axis, mode=mode, cval=-0.4, origin=origin)
+        want = ndi.correlate1d(x.astype(np.float64), w, axis, mode=mode, cval=-0.4, origin=origin)
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=0, atol=_direct_tol(w, x, dtype, 0.4))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("K", [10, 11], ids=lambda k: f"K{k}")
+@pytest.mark.parametrize("kind", ["general", "sym", "anti"])
+@pytest.mark.parametrize("shape,axis", [((5, 3), -1), ((3, 5), 0), ((4, 1), -1)], ids=str)
+def test_correlate1d_line_shorter_than_kernel(rng, dtype, mode, K, kind, shape, axis):
+    # no interior: every output comes from the gathered edge slab (periodic extensions)
+    w = _kernel(rng, K, kind)
+    x = rng.standard_normal(shape).astype(dtype)
+    for origin in (-(K // 2), 0, (K - 1) // 2):
+        got = correlate1d(x, w, axis, mode=mode, cval=1.5, origin=origin)
+        want = ndi.correlate1d(x.astype(np.float64), w, axis, mode=mode, cval=1.5, origin=origin)
+        np.testing.assert_allclose(got, want, rtol=0, atol=_direct_tol(w, x, dtype, 1.5))
+
+
 @pytest.mark.parametrize("dtype,expect", [(np.float16, np.float32), (np.int32, np.float64), (np.bool_, np.float64)])
 def test_correlate1d_dtype_table(dtype, expect):
     x = (np.arange(12).reshape(3, 4) % 2).astype(dtype)

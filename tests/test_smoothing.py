@@ -193,6 +193,39 @@ def test_long_single_line_and_batch_agree_with_scipy(rng):
     np.testing.assert_allclose(savgol_filter(X, 7, 2, axis=0), ss.savgol_filter(X, 7, 2, axis=0), rtol=0, atol=1e-13)
 
 
+@pytest.mark.parametrize("W,p,d", [(21, 3, 0), (21, 3, 1), (8, 3, 2), (8, 3, 1), (1, 0, 0)], ids=str)
+def test_centred_coeffs_exactly_symmetric(W, p, d):
+    # the exact coefficients are (anti)symmetric; bit-exact symmetry lets correlate1d fold them
+    c = savgol_coeffs(W, p, d, use="dot")
+    np.testing.assert_array_equal(c, (-1) ** d * c[::-1])
+
+
+@pytest.mark.parametrize("mode", ["mirror", "nearest", "constant", "wrap", "interp"])
+@pytest.mark.parametrize("W,p,d", [(21, 3, 0), (9, 4, 1), (8, 3, 2)], ids=str)
+def test_filter_runs_on_the_convolution_engine(mode, W, p, d, rng):
+    # savgol_filter is correlate1d with the dot-order coefficients (scipy.ndimage's even-kernel
+    # placement: origin -1 for even W): the same code, so equal to the bit (interior, for interp)
+    from fieldconv.convolution import correlate1d
+
+    x = rng.standard_normal((3, 5000))
+    y = savgol_filter(x, W, p, d, mode=mode, cval=0.3)
+    ref = correlate1d(x, savgol_coeffs(W, p, d, use="dot"), -1, mode="constant" if mode == "interp" else mode,
+                      cval=0.3, origin=-1 if W % 2 == 0 else 0)
+    h = W // 2 if mode == "interp" else 0
+    np.testing.assert_array_equal(y[:, h : x.shape[1] - h], ref[:, h : x.shape[1] - h])
+
+
+def test_long_float32_line_agrees_with_scipy(rng):
+    # float32 tiled path (4096-sample tiles): 21-term float32 sums, K * eps32 * sum|c| * max|x|
+    x = rng.standard_normal(50_001).astype(np.float32)
+    for d in (0, 1):
+        y = savgol_filter(x, 21, 3, d)
+        assert y.dtype == np.float32
+        ref = ss.savgol_filter(x.astype(np.float64), 21, 3, d)
+        bound = 21 * 2**-24 * np.abs(savgol_coeffs(21, 3, d)).sum() * np.abs(x).max()
+        assert np.max(np.abs(y - ref)) < bound
+
+
 def test_generic_backend_matches_numpy(strict_backend, rng):
     be = strict_backend
     x = rng.standard_normal((3, 40))
