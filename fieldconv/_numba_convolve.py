@@ -61,6 +61,20 @@ def _fir(row, s, w, sym, acc):
                 acc[i] += wj * sa[i]
 
 
+@numba.njit(cache=True, fastmath=False)
+def _edge(row, w, sym, idx, cval, i0, dst):
+    """Edge outputs ``dst[i0 + i]`` from the slab ``ext[idx[q]]`` (``idx < 0``: `cval`)."""
+    P = idx.shape[0]
+    buf = np.empty(P, dtype=row.dtype)
+    for q in range(P):
+        sq = idx[q]
+        buf[q] = row[sq] if sq >= 0 else cval
+    acc = np.empty(P - w.shape[0] + 1, dtype=row.dtype)
+    _fir(buf, 0, w, sym, acc)
+    for i in range(acc.shape[0]):
+        dst[i0 + i] = acc[i]
+
+
 @numba.njit(cache=True, parallel=True, fastmath=False)
 def corr1d_last(src, w, sym, off, nlo, hi0, idx_lo, idx_hi, cval, tile, out):
     """1-D correlation along the last (contiguous) axis of 2-D `src`.
@@ -72,39 +86,28 @@ def corr1d_last(src, w, sym, off, nlo, hi0, idx_lo, idx_hi, cval, tile, out):
     ``ext[idx_lo[q]]`` / ``ext[idx_hi[q]]`` (``idx < 0``: the constant
     `cval`) of ``nlo + K - 1`` / ``n - hi0 + K - 1`` samples.  The work is
     split into (line, tile) pairs, ``tile`` interior outputs each (an L1-sized
-    accumulator), so one long line keeps every thread busy.
+    accumulator), so one long line keeps every thread busy; the first tile of
+    a line also forms its left edge, the last its right edge.
     """
     m, n = src.shape
     nint = hi0 - nlo
     nti = (nint + tile - 1) // tile
-    elo = 1 if nlo > 0 else 0
-    ehi = 1 if hi0 < n else 0
-    per = elo + nti + ehi
+    per = max(nti, 1)
     for t in numba.prange(m * per):
         line = t // per
         k = t - line * per
         row = src[line]
-        if k < elo or k >= elo + nti:
-            if k < elo:
-                idx = idx_lo
-                i0 = 0
-            else:
-                idx = idx_hi
-                i0 = hi0
-            P = idx.shape[0]
-            buf = np.empty(P, dtype=src.dtype)
-            for q in range(P):
-                sq = idx[q]
-                buf[q] = row[sq] if sq >= 0 else cval
-            acc = np.empty(P - w.shape[0] + 1, dtype=src.dtype)
-            _fir(buf, 0, w, sym, acc)
-        else:
-            i0 = nlo + (k - elo) * tile
+        dst = out[line]
+        if k == 0 and nlo > 0:
+            _edge(row, w, sym, idx_lo, cval, 0, dst)
+        if k == per - 1 and hi0 < n:
+            _edge(row, w, sym, idx_hi, cval, hi0, dst)
+        if nti > 0:
+            i0 = nlo + k * tile
             acc = np.empty(min(tile, hi0 - i0), dtype=src.dtype)
             _fir(row, i0 - off, w, sym, acc)
-        dst = out[line]
-        for i in range(acc.shape[0]):
-            dst[i0 + i] = acc[i]
+            for i in range(acc.shape[0]):
+                dst[i0 + i] = acc[i]
 
 
 @numba.njit(cache=True, parallel=True, fastmath=False)

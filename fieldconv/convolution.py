@@ -308,10 +308,15 @@ def correlate1d(field, weights, axis=-1, *, mode="reflect", cval=0.0, origin=0, 
 
     Notes
     -----
-    On host backends a compiled FIR runs in parallel over lines; for an
+    On host backends a compiled FIR runs in parallel over (line, tile)
+    pairs (L1-sized tiles, so one long line uses every thread); interior
+    outputs are summed straight from the field and only the ``< K`` edge
+    outputs at each end from a small gathered slab of the extension.  For an
     `axis` that is not the last, whole contiguous rows are combined at once
     (``out[.., i, :] = sum_j w[j] * f[.., idx(i + j), :]``), so no strided
-    line is ever gathered.  Sums are accumulated in the working dtype:
+    line is ever gathered.  Exactly symmetric (antisymmetric) weights are
+    folded, ``w[j] * (f[i + j] +- f[i + K - 1 - j])``: half the multiplies,
+    fewer terms (same bound).  Sums are accumulated in the working dtype:
     for float32 the error is at most ``K * eps32 * sum_j |w_j| |f|``
     (``eps32 = 2**-24``), about ``K`` ulps of the output scale, and the
     weights are rounded to float32 first (part of the same bound).
