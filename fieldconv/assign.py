@@ -320,7 +320,7 @@ def paint(
     -----
     ``mesh[j] = sum_i m_i prod_a W_p(u_ia - j_a - 1/2)`` with ``W_p`` the
     order-``p`` B-spline, ``u = (x - origin)/h``.  Weights are computed in
-    float64 and added into the mesh dtype.  On CPU every mesh element
+    float64; each product is rounded to the mesh dtype and added in it.  On CPU every mesh element
     receives its additions in particle order (each thread owns a range of
     rows of the leading axis and streams over all particles): the mesh is
     the same bit for bit for any number of threads, and painting in chunks

@@ -608,3 +608,17 @@ def test_property_shift_equivariance_and_linearity(scheme, shift, seed, scale):
     np.testing.assert_array_equal(moved, np.roll(base, shift, axis=(0, 1)))
     scaled = paint((cells, off), box_size=(1.0, 2.0), shape=(6, 5), scheme=scheme, weights=scale * w)
     np.testing.assert_allclose(scaled, scale * base, rtol=50 * EPS[np.float64], atol=1e-300)
+
+
+@pytest.mark.parametrize("scheme", SCHEME_IDS)
+def test_matches_kernels_assignment_window(scheme, rng):
+    # the same window from the kernels module: mesh[c - origin + j] = weights[j] for a unit mass at
+    # `offset` cells from the centre of cell c (independent implementations; products of <= 4 terms)
+    kernels = pytest.importorskip("fieldconv.kernels")
+    for offset in [0.0, -0.5, 0.25, -0.375, *rng.uniform(-0.5, 0.5, 3)]:
+        K = kernels.assignment_window(scheme, 1, offset=offset)
+        c = 8
+        mesh = paint(np.array([[c + 0.5 + offset]]), box_size=16.0, shape=16, scheme=scheme)
+        got = mesh[c - K.origin[0] : c - K.origin[0] + K.shape[0]]
+        np.testing.assert_allclose(got, K.weights, atol=1e-15)
+        assert mesh.sum() == pytest.approx(K.weights.sum(), abs=1e-15)
