@@ -204,6 +204,7 @@ def _corr1d_host(x, w, axis, off, mode, cval, dst):
     sym = _symmetry(wt)
     c = x.dtype.type(cval)
     work = x.size * K
+    tile = _TILE_BYTES // x.dtype.itemsize
     src = x.view()
     src.flags.writeable = False  # one (read-only) specialisation whatever the caller passed
     if b == 1:
@@ -214,12 +215,11 @@ def _corr1d_host(x, w, axis, off, mode, cval, dst):
             nlo, hi0 = n, n
         idx_lo = _source_index(np.arange(-off, nlo + K - 1 - off, dtype=np.int64), n, mode) if nlo else _NO_IDX
         idx_hi = _source_index(np.arange(hi0 - off, n + K - 1 - off, dtype=np.int64), n, mode) if hi0 < n else _NO_IDX
-        tile = _TILE_BYTES // x.dtype.itemsize
         _nb_call("corr1d_last", work, src.reshape(a, n), wt, sym, off, nlo, hi0, idx_lo, idx_hi, c, tile,
                  dst.reshape(a, n))
     else:
         idx = _extension_index(n, off, K - 1 - off, mode)
-        _nb_call("corr1d_strided", work, src.reshape(a, n, b), wt, sym, idx, c, dst.reshape(a, n, b))
+        _nb_call("corr1d_strided", work, src.reshape(a, n, b), wt, sym, idx, c, tile, dst.reshape(a, n, b))
     return dst
 
 

@@ -69,16 +69,17 @@ def _kernel(rng, K, kind):
     return w
 
 
-# long enough for several L1 tiles per line (2048 f64 / 4096 f32 outputs) and for
+# long enough for several L1 tiles per line (2048 f64 / 4096 f32 outputs), or many
+# short lines grouped ~one tile per work item (the last group partial), and
 # n * K >= 200 000 multiply-adds, i.e. the threaded path; not a multiple of a tile
-TILED = [((40_009,), -1), ((3, 9_001), -1)]
+TILED = [((40_009,), -1), ((3, 9_001), -1), ((1_001, 37), -1)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("K", [6, 7], ids=lambda k: f"K{k}")
 @pytest.mark.parametrize("kind", ["general", "sym", "anti"])
-@pytest.mark.parametrize("shape,axis", TILED, ids=["1x40009", "3x9001"])
+@pytest.mark.parametrize("shape,axis", TILED, ids=["1x40009", "3x9001", "1001x37"])
 def test_correlate1d_tiled_long_line_matches_scipy(rng, dtype, mode, K, kind, shape, axis):
     w = _kernel(rng, K, kind)
     x = rng.standard_normal(shape).astype(dtype)
