@@ -46,7 +46,7 @@ from scipy import special
 
 from ._fdcoeffs import central_difference
 
-__all__ = ["real_space_coef", "continuous_green", "isolated_kernel_hat", "window_alias_sum"]
+__all__ = ["real_space_coef", "continuous_green", "isolated_kernel_hat"]
 
 NEAR_CELLS = 8.0
 
@@ -70,21 +70,6 @@ def continuous_green(kernel, k2):
         else:
             g = -2.0 * math.pi / np.sqrt(k2)
     return np.where(k2 > 0, g, 0.0)
-
-
-def window_alias_sum(p, s2):
-    """sum_n sinc^(2p)(x + pi n) as a polynomial in s2 = sin^2 x (p = 1..4).
-
-    Hockney & Eastwood (1988) eq. 7-60 / Jing (2005): the alias sum of the
-    squared assignment window NGP, CIC, TSC, PCS.
-    """
-    if p == 1:
-        return np.ones_like(s2)
-    if p == 2:
-        return 1.0 - 2.0 / 3.0 * s2
-    if p == 3:
-        return 1.0 - s2 + 2.0 / 15.0 * s2**2
-    return 1.0 - 4.0 / 3.0 * s2 + 2.0 / 5.0 * s2**2 - 4.0 / 315.0 * s2**3
 
 
 # --------------------------------------------------------------- integrated kernels

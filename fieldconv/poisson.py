@@ -71,6 +71,7 @@ import math
 import numpy as np
 
 from . import _green
+from .assign import SCHEMES, _aliasing_sum, window
 from ._dtypes import result_dtype
 from ._units import attach, strip
 from ._validate import as_spacing, check_choice, check_int
@@ -82,7 +83,7 @@ __all__ = ["PoissonSolver", "solve_poisson", "solve_forces", "smooth_laplacian"]
 KERNELS = ("newton", "log", "thin-disk")
 PERIODIC_GREENS = ("continuous", "discrete", "optimal")
 ISOLATED_GREENS = ("spectral", "integrated")
-WINDOWS = {"ngp": 1, "cic": 2, "tsc": 3, "pcs": 4}
+WINDOWS = SCHEMES  # assignment windows of fieldconv.assign, by name -> order p
 
 
 def _modes(n, rfft):
@@ -251,14 +252,11 @@ class PoissonSolver:
         d2 = sum(x * x for x in d)
         den = 1.0
         for a, k in enumerate(ks):
-            den = den * _green.window_alias_sum(p, np.sin(k * self.spacing[a] / 2.0) ** 2)
+            den = den * _aliasing_sum(k * self.spacing[a] / 2.0, p)
         num = 0.0
         for img in np.ndindex((2 * self.images + 1,) * nd):
             kn = [k + 2.0 * math.pi * (i - self.images) / h for k, i, h in zip(ks, img, self.spacing)]
-            w2 = 1.0
-            for a, k in enumerate(kn):
-                x = k * self.spacing[a] / 2.0
-                w2 = w2 * np.sinc(x / math.pi) ** (2 * p)
+            w2 = window(tuple(kn), self.window, self.spacing) ** 2
             kn2 = sum(k * k for k in kn)
             num = num + w2 * sum(da * ka for da, ka in zip(d, kn)) * _green.continuous_green(self.kernel, kn2)
         with np.errstate(divide="ignore", invalid="ignore"):
