@@ -158,7 +158,11 @@ def savgol_coeffs(window_length, polyorder, deriv=0, delta=1.0, pos=None, use="c
     coefficients are the minimum-norm solution of ``A c = deriv! e_deriv``,
     divided by ``(s * delta)**deriv``: ``c . x`` is the derivative at `pos`
     of the least-squares polynomial through the window.  Computed in float64
-    with ``numpy.linalg.lstsq`` and cached.
+    with ``numpy.linalg.lstsq`` and cached.  For the centred window
+    (``pos = (window_length - 1) / 2``, the default) the exact coefficients
+    are symmetric (even `deriv`) or antisymmetric (odd); they are returned
+    so to the bit (``(c +- c[::-1]) / 2``), which lets
+    :func:`fieldconv.convolution.correlate1d` fold them.
 
     Examples
     --------
