@@ -364,11 +364,14 @@ def _lead_hist(pos, cells, use_cells, org, invh, shape, periodic, p, step):
 
 
 @njit(parallel=True, **_NJ)
-def _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, periodic, p, bounds):
+def _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, periodic, p, bounds, ranges):
     """Thread t adds the taps whose leading row lies in [bounds[t], bounds[t+1]).
 
-    Every thread streams over all particles in order, so each mesh element
-    receives its additions in particle order whatever the number of threads.
+    Thread t streams over the particle index ranges ranges[t, 0] then
+    ranges[t, 1] (ascending, disjoint; all particles for unsorted input,
+    only those whose window can reach its rows for input sorted by leading
+    cell), so each mesh element receives its additions in particle order
+    whatever the number of threads.
     """
     n = pos.shape[0]
     ndim = pos.shape[1]
@@ -384,18 +387,24 @@ def _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shap
     fast3 = (ndim == 3 and p == 3 and periodic and not use_cells and shape[0] >= 3
              and shape[1] >= 3 and shape[2] >= 3)
     for t in prange(nt):
-        if fast:
-            _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, bounds[t], bounds[t + 1])
-        elif fast3:
-            _tsc3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, bounds[t], bounds[t + 1])
-        else:
-            _rows_generic(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, strides,
-                          periodic, p, bounds[t], bounds[t + 1])
+        for q in range(2):
+            i0 = ranges[t, q, 0]
+            i1 = ranges[t, q, 1]
+            if i1 <= i0:
+                continue
+            if fast:
+                _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, bounds[t], bounds[t + 1],
+                           i0, i1)
+            elif fast3:
+                _tsc3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, bounds[t], bounds[t + 1],
+                           i0, i1)
+            else:
+                _rows_generic(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, strides,
+                              periodic, p, bounds[t], bounds[t + 1], i0, i1)
 
 
 @njit(**_NJ)
-def _rows_generic(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, strides, periodic, p, r0, r1):
-    n = pos.shape[0]
+def _rows_generic(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, strides, periodic, p, r0, r1, i0, i1):
     ndim = pos.shape[1]
     shift = 0.5 if p % 2 == 0 else 0.0
     half = (p - 1) // 2
@@ -403,7 +412,7 @@ def _rows_generic(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, sh
     idx = np.empty((3, 4), dtype=np.int64)
     w = np.empty((3, 4), dtype=np.float64)
     if True:
-        for i in range(n):
+        for i in range(i0, i1):
             c, f, far = _cell(pos, cells, use_cells, i, 0, org[0], invh[0], shift, n0, periodic, p)
             if far:
                 continue
@@ -442,7 +451,7 @@ def _wrapped(x, org, invh, shift, nf):
 
 
 @njit(**_NJ)
-def _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1):
+def _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1, i0, i1):
     """Unrolled periodic 3-D CIC, same products in the same order as the generic path."""
     n = pos.shape[0]
     n0 = shape[0]
@@ -454,7 +463,7 @@ def _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1)
     s0 = strides[0]
     s1 = strides[1]
     everything = r0 == 0 and r1 == n0
-    for i in range(n):
+    for i in range(i0, i1):
         t0 = _wrapped(pos[i, 0], org[0], invh[0], 0.5, f0n)
         c0 = np.int64(t0)
         c0b = c0 + 1
@@ -518,12 +527,11 @@ def _tsc_axis(x, org, invh, n):
 
 
 @njit(**_NJ)
-def _tsc3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1):
+def _tsc3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1, i0, i1):
     """Unrolled periodic 3-D TSC, same products in the same order as the generic path."""
-    n = pos.shape[0]
     s0 = strides[0]
     s1 = strides[1]
-    for i in range(n):
+    for i in range(i0, i1):
         j0, w0 = _tsc_axis(pos[i, 0], org[0], invh[0], shape[0])
         if not ((r0 <= j0[0] < r1) or (r0 <= j0[1] < r1) or (r0 <= j0[2] < r1)):
             continue
@@ -546,11 +554,91 @@ def _tsc3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1)
                 mesh[b1 + j2[2]] += _like(mesh, v1 * w2[2])
 
 
+@njit(**_NJ)
+def _lead_cell(pos, i, org0, invh0, n0):
+    """Periodic NGP cell of particle i on the leading axis (the bucket key's first part)."""
+    c, f, far = _cell(pos, pos, False, i, 0, org0, invh0, 0.0, n0, True, 1)
+    return np.int64(c)
+
+
+@njit(parallel=True, **_NJ)
+def _lead_sorted(pos, org0, invh0, n0, nchunk):
+    """True when the leading NGP cell is non-decreasing in particle order.
+
+    Each chunk stops at its first descent, so unsorted input costs little.
+    """
+    n = pos.shape[0]
+    ok = np.ones(nchunk, dtype=np.bool_)
+    for t in prange(nchunk):
+        i0 = t * n // nchunk
+        i1 = min(n, (t + 1) * n // nchunk + 1)  # overlap one particle with the next chunk
+        prev = np.int64(-1)
+        for i in range(i0, i1):
+            c = _lead_cell(pos, i, org0, invh0, n0)
+            if c < prev:
+                ok[t] = False
+                break
+            prev = c
+    return ok.all()
+
+
+@njit(**_NJ)
+def _lower_bound(pos, org0, invh0, n0, cell):
+    """First particle index whose leading cell is >= cell (input sorted by leading cell)."""
+    lo = np.int64(0)
+    hi = np.int64(pos.shape[0])
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _lead_cell(pos, mid, org0, invh0, n0) < cell:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(**_NJ)
+def _sorted_ranges(pos, org0, invh0, n0, p, bounds, ranges):
+    """Particle index ranges of each thread for input sorted by leading cell.
+
+    A particle in leading NGP cell g touches rows within g - p .. g + p
+    (cyclically; the window spans p rows next to cell floor(u - shift), which
+    is g or g - 1 up to the rounding of the wrap), so thread t needs only the
+    cells [r0 - p - 1, r1 + p + 1).  Extra particles are harmless (the
+    painter filters its rows); none that touches the rows is left out, and
+    the ranges are visited in ascending index order.
+    """
+    nt = bounds.shape[0] - 1
+    n = pos.shape[0]
+    for t in range(nt):
+        a = bounds[t] - p - 1
+        b = bounds[t + 1] + p + 1
+        ranges[t, 1, 0] = 0
+        ranges[t, 1, 1] = 0
+        if b - a >= n0:
+            ranges[t, 0, 0] = 0
+            ranges[t, 0, 1] = n
+        elif a < 0:  # cells [0, b) then [a + n0, n0): ascending indices
+            ranges[t, 0, 0] = 0
+            ranges[t, 0, 1] = _lower_bound(pos, org0, invh0, n0, b)
+            ranges[t, 1, 0] = _lower_bound(pos, org0, invh0, n0, a + n0)
+            ranges[t, 1, 1] = n
+        elif b > n0:  # cells [0, b - n0) then [a, n0)
+            ranges[t, 0, 0] = 0
+            ranges[t, 0, 1] = _lower_bound(pos, org0, invh0, n0, b - n0)
+            ranges[t, 1, 0] = _lower_bound(pos, org0, invh0, n0, a)
+            ranges[t, 1, 1] = n
+        else:
+            ranges[t, 0, 0] = _lower_bound(pos, org0, invh0, n0, a)
+            ranges[t, 0, 1] = _lower_bound(pos, org0, invh0, n0, b)
+
+
 def paint_into(mesh_flat, pos, cells, use_cells, wts, use_w, wscale, org, invh, shape, periodic, p, nthreads):
     """Paint all particles into the flat C-ordered mesh (no scratch memory).
 
     The rows of the leading axis are split among `nthreads` threads, balanced
     on a sample of the particles; the split does not change the result.
+    When the input is sorted by leading cell (e.g. by :func:`bucket`), each
+    thread visits only the particles that can reach its rows.
     """
     import numba
 
@@ -566,7 +654,14 @@ def paint_into(mesh_flat, pos, cells, use_cells, wts, use_w, wscale, org, invh, 
         bounds = np.concatenate([[0], np.maximum.accumulate(bounds), [n0]]).astype(np.int64)
     else:
         bounds = np.array([0, n0], dtype=np.int64)
-    _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh_flat, org, invh, shape, periodic, p, bounds)
+    nb = bounds.shape[0] - 1
+    ranges = np.zeros((nb, 2, 2), dtype=np.int64)
+    ranges[:, 0, 1] = n
+    if nb > 1 and periodic and not use_cells and n0 > 2 * p + 2:
+        o0, i0 = float(org[0]), float(invh[0])
+        if _lead_sorted(pos, o0, i0, n0, nb):
+            _sorted_ranges(pos, o0, i0, n0, p, bounds, ranges)
+    _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh_flat, org, invh, shape, periodic, p, bounds, ranges)
 
 
 # ---------------------------------------------------------------- readout
@@ -653,47 +748,59 @@ def _readout_block(mesh, pos, cells, use_cells, org, invh, shape, strides, perio
 
 
 # ---------------------------------------------------------------- bucket
-@njit(parallel=True, **_NJ)
-def _bucket_keys(pos, org, invh, shape, keys):
-    n = pos.shape[0]
-    ndim = pos.shape[1]
-    for i in prange(n):
-        key = np.int64(0)
-        for a in range(min(ndim, 2)):
-            c, f, far = _cell(pos, pos, False, i, a, org[a], invh[a], 0.0, shape[a], True, 1)
-            key = key * shape[a] + c
-        keys[i] = key
-
-
 @njit(**_NJ)
-def _bucket_scatter(pos, wts, use_w, keys, nkeys, out_pos, out_w, order):
+def _bucket_key(pos, i, ndim, org, invh, shape):
+    key = np.int64(0)
+    for a in range(min(ndim, 2)):
+        c, f, far = _cell(pos, pos, False, i, a, org[a], invh[a], 0.0, shape[a], True, 1)
+        key = key * shape[a] + np.int64(c)
+    return key
+
+
+@njit(parallel=True, **_NJ)
+def _bucket_sort(pos, wts, use_w, org, invh, shape, nkeys, nchunk, out_pos, out_w, want_order, order):
+    """Parallel stable counting sort: per-chunk histograms over contiguous chunks of
+    particles, exclusive prefix sum in (key, chunk) order, parallel scatter.  The
+    output is the unique stable order, whatever the number of chunks."""
     n = pos.shape[0]
     ndim = pos.shape[1]
-    start = np.zeros(nkeys + 1, dtype=np.int64)
-    for i in range(n):
-        start[keys[i] + 1] += 1
+    cnt = np.zeros((nchunk, nkeys), dtype=np.int64)
+    for t in prange(nchunk):
+        i0 = t * n // nchunk
+        i1 = (t + 1) * n // nchunk
+        for i in range(i0, i1):
+            cnt[t, _bucket_key(pos, i, ndim, org, invh, shape)] += 1
+    start = np.int64(0)
     for k in range(nkeys):
-        start[k + 1] += start[k]
-    for i in range(n):
-        k = keys[i]
-        j = start[k]
-        start[k] = j + 1
-        for a in range(ndim):
-            out_pos[j, a] = pos[i, a]
-        if use_w:
-            out_w[j] = wts[i]
-        order[j] = i
+        for t in range(nchunk):
+            c = cnt[t, k]
+            cnt[t, k] = start
+            start += c
+    for t in prange(nchunk):
+        i0 = t * n // nchunk
+        i1 = (t + 1) * n // nchunk
+        for i in range(i0, i1):
+            k = _bucket_key(pos, i, ndim, org, invh, shape)
+            j = cnt[t, k]
+            cnt[t, k] = j + 1
+            for a in range(ndim):
+                out_pos[j, a] = pos[i, a]
+            if use_w:
+                out_w[j] = wts[i]
+            if want_order:
+                order[j] = i
 
 
-def bucket(pos, wts, use_w, org, invh, shape):
+def bucket(pos, wts, use_w, org, invh, shape, want_order=True):
     """Stable O(N) counting sort by the leading two cell indices (periodic NGP cells)."""
+    import numba
+
     n = pos.shape[0]
     shape = np.asarray(shape, dtype=np.int64)
-    keys = np.empty(n, dtype=np.int64)
-    _bucket_keys(pos, org, invh, shape, keys)
     nkeys = int(np.prod(shape[: min(len(shape), 2)]))
+    nchunk = max(1, min(numba.get_num_threads(), n // 4096))
     out_pos = np.empty_like(pos)
     out_w = np.empty_like(wts) if use_w else np.zeros(1, wts.dtype)
-    order = np.empty(n, dtype=np.int64)
-    _bucket_scatter(pos, wts, use_w, keys, nkeys, out_pos, out_w, order)
-    return out_pos, (out_w if use_w else None), order
+    order = np.empty(n if want_order else 1, dtype=np.int64)
+    _bucket_sort(pos, wts, use_w, org, invh, shape, nkeys, nchunk, out_pos, out_w, want_order, order)
+    return out_pos, (out_w if use_w else None), (order if want_order else None)

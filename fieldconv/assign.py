@@ -376,7 +376,7 @@ def paint(
         if bucket:
             if cells is not None:
                 raise NotImplementedError("bucket=True with (cells, offsets) positions is not supported")
-            b = _bucket_host(pos, w, origin, h, shape)
+            b = _bucket_host(pos, w, origin, h, shape, want_order=False)
             pos, w = b[0], b[1]
         if out is not None and acc_dt == dt:
             mesh = out
@@ -433,12 +433,12 @@ def _paint_host(mesh, pos, cells, w, origin, h, shape, periodic, p, scale, be_th
     )
 
 
-def _bucket_host(pos, w, origin, h, shape):
+def _bucket_host(pos, w, origin, h, shape, want_order=True):
     from . import _numba_assign as nb
 
     return nb.bucket(
         _ro(pos), _ro(w if w is not None else np.zeros(1, pos.dtype)), w is not None,
-        np.asarray(origin, np.float64), 1.0 / np.asarray(h, np.float64), shape,
+        np.asarray(origin, np.float64), 1.0 / np.asarray(h, np.float64), shape, want_order,
     )
 
 
@@ -769,8 +769,14 @@ def bucket(positions, *, box_size, shape, weights=None, origin=0.0, return_index
     An O(N) stable counting sort (not an argsort) on the key
     ``(c_0, c_1)`` of the (periodically wrapped) cell indices of the first
     two axes (``c_0`` alone in 1-D), so particles are painted line by line of
-    the mesh.  Needs one sorted copy of the positions (and weights) plus
-    ``16 N`` bytes of keys and permutation.  CPU backends only.
+    the mesh.  Parallel: per-thread histograms over contiguous chunks of
+    particles, a prefix sum in (key, chunk) order and a parallel scatter; the
+    result is the unique stable order, the same for any thread count.  Needs
+    one sorted copy of the positions (and weights), ``8 N`` bytes for the
+    permutation only with ``return_index=True``, and ``8 T n_0 n_1`` bytes
+    of histograms (``T`` threads).  Painting input sorted this way is faster
+    with several threads: each thread reads only the particles near its
+    rows.  CPU backends only.
 
     Examples
     --------
@@ -793,7 +799,7 @@ def bucket(positions, *, box_size, shape, weights=None, origin=0.0, return_index
     box, box_unit, origin, h = _grid(box_size, shape, origin, ndim)
     w, _, _ = _weights(weights, pos.shape[0], be, pos.dtype)
     _scan(pos, None, w, origin, h, shape, True, 1, "raise")
-    sp, sw, order = _bucket_host(pos, w, origin, h, shape)
+    sp, sw, order = _bucket_host(pos, w, origin, h, shape, want_order=bool(return_index))
     return (sp, sw, order) if return_index else (sp, sw)
 
 
