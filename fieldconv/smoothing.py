@@ -79,7 +79,13 @@ def _check_window(window_length, polyorder, deriv):
 
 
 def _check_delta(delta):
-    return check_positive("delta", delta)
+    # scipy.signal accepts any non-zero spacing: a negative delta (a descending
+    # axis such as IR wavenumbers 4000 -> 400 cm^-1) gives d/dx along that axis.
+    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)):
+        raise TypeError(f"delta must be a real number; got {delta!r}")
+    if not np.isfinite(delta) or delta == 0:
+        raise ValueError(f"delta must be finite and non-zero; got {delta!r}")
+    return float(delta)
 
 
 # ---------------------------------------------------------------- coefficients
