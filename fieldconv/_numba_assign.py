@@ -452,16 +452,19 @@ def _wrapped(x, org, invh, shift, nf):
 
 @njit(**_NJ)
 def _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1, i0, i1):
-    """Unrolled periodic 3-D CIC, same products in the same order as the generic path."""
-    n = pos.shape[0]
+    """Unrolled periodic 3-D CIC, same products in the same order as the generic path.
+
+    Flat offsets are unsigned (they are never negative here), which spares
+    numba's negative-index wraparound test on each of the 8 updates.
+    """
     n0 = shape[0]
     n1 = shape[1]
     n2 = shape[2]
     f0n = float(n0)
     f1n = float(n1)
     f2n = float(n2)
-    s0 = strides[0]
-    s1 = strides[1]
+    s0 = np.uint64(strides[0])
+    s1 = np.uint64(strides[1])
     everything = r0 == 0 and r1 == n0
     for i in range(i0, i1):
         t0 = _wrapped(pos[i, 0], org[0], invh[0], 0.5, f0n)
@@ -489,26 +492,30 @@ def _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1,
         m = wscale
         if use_w:
             m = np.float64(wts[i]) * wscale
-        j1a = c1 * s1
-        j1b = c1b * s1
+        j1a = np.uint64(c1) * s1
+        j1b = np.uint64(c1b) * s1
+        k2a = np.uint64(c2)
+        k2b = np.uint64(c2b)
+        g1 = 1.0 - f1
+        g2 = 1.0 - f2
         if in_a:
             v0 = m * (1.0 - f0)
-            base = c0 * s0
-            v1 = v0 * (1.0 - f1)
-            mesh[base + j1a + c2] += _like(mesh, v1 * (1.0 - f2))
-            mesh[base + j1a + c2b] += _like(mesh, v1 * f2)
+            base = np.uint64(c0) * s0
+            v1 = v0 * g1
+            mesh[base + j1a + k2a] += _like(mesh, v1 * g2)
+            mesh[base + j1a + k2b] += _like(mesh, v1 * f2)
             v1 = v0 * f1
-            mesh[base + j1b + c2] += _like(mesh, v1 * (1.0 - f2))
-            mesh[base + j1b + c2b] += _like(mesh, v1 * f2)
+            mesh[base + j1b + k2a] += _like(mesh, v1 * g2)
+            mesh[base + j1b + k2b] += _like(mesh, v1 * f2)
         if in_b:
             v0 = m * f0
-            base = c0b * s0
-            v1 = v0 * (1.0 - f1)
-            mesh[base + j1a + c2] += _like(mesh, v1 * (1.0 - f2))
-            mesh[base + j1a + c2b] += _like(mesh, v1 * f2)
+            base = np.uint64(c0b) * s0
+            v1 = v0 * g1
+            mesh[base + j1a + k2a] += _like(mesh, v1 * g2)
+            mesh[base + j1a + k2b] += _like(mesh, v1 * f2)
             v1 = v0 * f1
-            mesh[base + j1b + c2] += _like(mesh, v1 * (1.0 - f2))
-            mesh[base + j1b + c2b] += _like(mesh, v1 * f2)
+            mesh[base + j1b + k2a] += _like(mesh, v1 * g2)
+            mesh[base + j1b + k2b] += _like(mesh, v1 * f2)
 
 
 @njit(**_NJ)
@@ -554,7 +561,7 @@ def _tsc3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1,
                 mesh[b1 + j2[2]] += _like(mesh, v1 * w2[2])
 
 
-@njit(**_NJ)
+@njit(inline="always", **_NJ)
 def _lead_cell(pos, i, org0, invh0, n0):
     """Periodic NGP cell of particle i on the leading axis (the bucket key's first part)."""
     c, f, far = _cell(pos, pos, False, i, 0, org0, invh0, 0.0, n0, True, 1)
@@ -748,28 +755,31 @@ def _readout_block(mesh, pos, cells, use_cells, org, invh, shape, strides, perio
 
 
 # ---------------------------------------------------------------- bucket
-@njit(**_NJ)
-def _bucket_key(pos, i, ndim, org, invh, shape):
+@njit(inline="always", **_NJ)  # inlined: an array-taking call per particle costs refcount traffic
+def _bucket_key(pos, i, nka, org, invh, shape):
     key = np.int64(0)
-    for a in range(min(ndim, 2)):
+    for a in range(nka):
         c, f, far = _cell(pos, pos, False, i, a, org[a], invh[a], 0.0, shape[a], True, 1)
         key = key * shape[a] + np.int64(c)
     return key
 
 
 @njit(parallel=True, **_NJ)
-def _bucket_sort(pos, wts, use_w, org, invh, shape, nkeys, nchunk, out_pos, out_w, want_order, order):
+def _bucket_sort(pos, wts, use_w, org, invh, shape, nka, nchunk, out_pos, out_w, want_order, order):
     """Parallel stable counting sort: per-chunk histograms over contiguous chunks of
     particles, exclusive prefix sum in (key, chunk) order, parallel scatter.  The
     output is the unique stable order, whatever the number of chunks."""
     n = pos.shape[0]
     ndim = pos.shape[1]
+    nkeys = np.int64(1)
+    for a in range(nka):
+        nkeys *= shape[a]
     cnt = np.zeros((nchunk, nkeys), dtype=np.int64)
     for t in prange(nchunk):
         i0 = t * n // nchunk
         i1 = (t + 1) * n // nchunk
         for i in range(i0, i1):
-            cnt[t, _bucket_key(pos, i, ndim, org, invh, shape)] += 1
+            cnt[t, _bucket_key(pos, i, nka, org, invh, shape)] += 1
     start = np.int64(0)
     for k in range(nkeys):
         for t in range(nchunk):
@@ -780,7 +790,7 @@ def _bucket_sort(pos, wts, use_w, org, invh, shape, nkeys, nchunk, out_pos, out_
         i0 = t * n // nchunk
         i1 = (t + 1) * n // nchunk
         for i in range(i0, i1):
-            k = _bucket_key(pos, i, ndim, org, invh, shape)
+            k = _bucket_key(pos, i, nka, org, invh, shape)
             j = cnt[t, k]
             cnt[t, k] = j + 1
             for a in range(ndim):
@@ -791,16 +801,17 @@ def _bucket_sort(pos, wts, use_w, org, invh, shape, nkeys, nchunk, out_pos, out_
                 order[j] = i
 
 
-def bucket(pos, wts, use_w, org, invh, shape, want_order=True):
+def bucket(pos, wts, use_w, org, invh, shape, want_order=True, nka=None):
     """Stable O(N) counting sort by the leading two cell indices (periodic NGP cells)."""
     import numba
 
     n = pos.shape[0]
     shape = np.asarray(shape, dtype=np.int64)
-    nkeys = int(np.prod(shape[: min(len(shape), 2)]))
+    if nka is None:
+        nka = min(len(shape), 2)
     nchunk = max(1, min(numba.get_num_threads(), n // 4096))
     out_pos = np.empty_like(pos)
     out_w = np.empty_like(wts) if use_w else np.zeros(1, wts.dtype)
     order = np.empty(n if want_order else 1, dtype=np.int64)
-    _bucket_sort(pos, wts, use_w, org, invh, shape, nkeys, nchunk, out_pos, out_w, want_order, order)
+    _bucket_sort(pos, wts, use_w, org, invh, shape, nka, nchunk, out_pos, out_w, want_order, order)
     return out_pos, (out_w if use_w else None), (order if want_order else None)
