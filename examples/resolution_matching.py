@@ -1,8 +1,10 @@
 """Resolution-matched resampling on real FTIR spectra (xpectrass data).
 
 The Villegas-Camacho et al. (2024) polymer FTIR set, shipped by the
-``xpectrass`` package (``pip install xpectrass``; data not copied here, the
-licence points to the original publication), measured the same samples at
+``xpectrass`` package (data not copied here, the licence points to the
+original publication).  Install it with ``pip install --no-deps xpectrass pandas``:
+xpectrass pins exact versions of numpy, scipy and numba, and a plain
+``pip install xpectrass`` downgrades them, measured the same samples at
 4 cm^-1 (``c4``, 0.964 cm^-1 grid) and at 8 cm^-1 (``c8``, 1.928 cm^-1
 grid).  To compare them, the 4 cm^-1 spectra must be put on the 8 cm^-1 grid.
 
@@ -20,7 +22,7 @@ both ways and the fraction of samples where matching helps.
 
 Run::
 
-    /work/venv/bin/python examples/resolution_matching.py [--max-samples N]
+    python examples/resolution_matching.py [--max-samples N]
 """
 
 import argparse
