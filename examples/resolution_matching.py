@@ -2,10 +2,7 @@
 
 The Villegas-Camacho et al. (2024) polymer FTIR set, shipped by the
 ``xpectrass`` package (data not copied here, the licence points to the
-original publication).  Install it with ``pip install --no-deps xpectrass pandas``:
-xpectrass pins exact versions of numpy, scipy and numba, and a plain
-``pip install xpectrass`` downgrades them, measured the same samples at
-4 cm^-1 (``c4``, 0.964 cm^-1 grid) and at 8 cm^-1 (``c8``, 1.928 cm^-1
+original publication), measured the same samples at 4 cm^-1 (``c4``, 0.964 cm^-1 grid) and at 8 cm^-1 (``c8``, 1.928 cm^-1
 grid).  To compare them, the 4 cm^-1 spectra must be put on the 8 cm^-1 grid.
 
 * plain interpolation keeps the sharper bands of the 4 cm^-1 spectra;
@@ -20,7 +17,9 @@ i.e. in the derivative spectra (Savitzky-Golay, fieldconv.smoothing), where
 baselines drop out.  The script prints the median per-sample RMS difference
 both ways and the fraction of samples where matching helps.
 
-Run::
+Install xpectrass with ``pip install --no-deps xpectrass pandas``: it pins
+exact versions of numpy, scipy and numba, and a plain ``pip install
+xpectrass`` downgrades them.  Run::
 
     python examples/resolution_matching.py [--max-samples N]
 """
@@ -38,10 +37,15 @@ META = ["study", "sample_id", "type", "environmental", "resolution"]
 
 def load_pairs(max_samples=None):
     """(x_hi, A_hi, x_lo, A_lo, sample ids) for samples present at both resolutions."""
-    import pandas as pd
-    import xpectrass
+    import importlib.util
 
-    base = os.path.join(os.path.dirname(xpectrass.__file__), "data")
+    import pandas as pd
+
+    # the data files only: importing xpectrass itself needs its pinned dependencies
+    spec = importlib.util.find_spec("xpectrass")
+    if spec is None:
+        raise SystemExit("xpectrass is not installed: pip install --no-deps xpectrass pandas")
+    base = os.path.join(spec.submodule_search_locations[0], "data")
     hi = pd.read_csv(os.path.join(base, "villegas_camacho_2024_c4.csv.xz"), nrows=max_samples)
     lo = pd.read_csv(os.path.join(base, "villegas_camacho_2024_c8.csv.xz"), nrows=max_samples)
     ids = [s for s in hi.sample_id if s in set(lo.sample_id)]
