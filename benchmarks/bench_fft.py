@@ -16,20 +16,10 @@ Ratios are against raw FFTW and against scipy.fft.  Usage::
 """
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 
-
-def _timeit(fn, repeats):
-    fn()  # warm-up (planning, page faults of first allocations)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from _timing import median
 
 
 def bench(n, dtype, threads, repeats):
@@ -80,7 +70,7 @@ def bench(n, dtype, threads, repeats):
         (f"scipy.fft workers={threads}", sp),
         ("numpy.fft", npf),
     ]:
-        rows[name] = _timeit(fn, repeats)
+        rows[name] = median(fn, repeats)
     # correctness of what was timed
     fc_out()
     assert np.allclose(y, x, atol=1e-4 if dtype == np.float32 else 1e-10)

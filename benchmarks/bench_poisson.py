@@ -15,22 +15,13 @@ Rows:
 """
 
 import argparse
-import time
 import tracemalloc
 
 import numpy as np
 
+from _timing import best
 from fieldconv.backend import get_backend
 from fieldconv.poisson import PoissonSolver
-
-
-def best(fn, repeat):
-    t = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        t.append(time.perf_counter() - t0)
-    return min(t)
 
 
 def peak_bytes(fn):

@@ -12,22 +12,13 @@ spacing (it has no spacing argument); target >= 20x faster.
 """
 
 import argparse
-import time
 
 import numba
 import numpy as np
 import scipy.ndimage as ndi
 
+from _timing import best
 from fieldconv.stencil import laplacian
-
-
-def best(fn, repeat):
-    t = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        t.append(time.perf_counter() - t0)
-    return min(t)
 
 
 def main(argv=None):
