@@ -298,6 +298,17 @@ def test_bucketed_input_deterministic(rng, ndim):
         assert abs(a.sum() - n) < 1e-5 * n  # mass conservation (float32 cell sums)
 
 
+def test_bucket_rejects_non_finite():
+    pos = np.zeros((5, 3))
+    pos[2, 1] = np.nan
+    with pytest.raises(ValueError, match="positions must be finite; got 1 non-finite"):
+        bucket(pos, box_size=1.0, shape=4)
+    w = np.ones(5)
+    w[0] = np.inf
+    with pytest.raises(ValueError, match="weights must be finite; got 1 non-finite"):
+        bucket(np.zeros((5, 3)), box_size=1.0, shape=4, weights=w)
+
+
 # ------------------------------------------------------------ options
 def test_out_accumulates_chunks(rng):
     pos = _rand_pos(rng, 5000, (1.0, 1.0), np.float64)
