@@ -91,6 +91,12 @@ def default_threads():
     ------
     ValueError
         If ``FIELDCONV_NUM_THREADS`` is set but is not a positive integer.
+
+    Examples
+    --------
+    >>> from fieldconv.backend import default_threads
+    >>> default_threads() >= 1
+    True
     """
     env = os.environ.get("FIELDCONV_NUM_THREADS")
     if env not in (None, ""):
@@ -284,28 +290,92 @@ def use_backend(name, **options):
 
 
 def save_wisdom(path):
-    """Save FFTW wisdom to `path` (see :func:`fieldconv.backend._pyfftw.save_wisdom`)."""
+    """Save the FFTW wisdom gathered so far to `path`, atomically.
+
+    Cluster jobs that transform the same grid sizes save wisdom once and
+    reload it with :func:`load_wisdom` (or ``FIELDCONV_FFTW_WISDOM=path``), so
+    ``FFTW_MEASURE`` planning is paid once per machine type.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        File to write (replaced atomically: temporary file + rename).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from fieldconv.backend import get_backend, load_wisdom, save_wisdom
+    >>> _ = get_backend("pyfftw", threads=1).rfftn(np.ones((8, 8)))
+    >>> path = os.path.join(tempfile.mkdtemp(), "wisdom.fftw")
+    >>> save_wisdom(path)
+    >>> load_wisdom(path)      # raises ValueError if FFTW rejects the file
+    """
     from ._pyfftw import save_wisdom as _save
 
     _save(path)
 
 
 def load_wisdom(path):
-    """Load FFTW wisdom from `path`, raising if FFTW rejects it."""
+    """Load FFTW wisdom written by :func:`save_wisdom`.
+
+    Unlike ``pyfftw.import_wisdom``, which only reports failure in its return
+    value, this raises.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    ValueError
+        If the file is not a fieldconv wisdom file or FFTW rejects a section.
+
+    Examples
+    --------
+    See :func:`save_wisdom`.
+    """
     from ._pyfftw import load_wisdom as _load
 
     _load(path)
 
 
 def plan_cache_info():
-    """Hit/miss/size counters of the pyFFTW plan cache (a miss is one planning)."""
+    """Hit/miss/size counters of the pyFFTW plan cache (a miss is one planning).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fieldconv.backend import get_backend, plan_cache_info
+    >>> be = get_backend("pyfftw", threads=1)
+    >>> _ = be.rfftn(np.ones(12))
+    >>> before = plan_cache_info()["misses"]
+    >>> _ = be.rfftn(np.ones(12))          # same shape: no new plan
+    >>> plan_cache_info()["misses"] == before
+    True
+    """
     from ._pyfftw import plan_cache_info as _info
 
     return _info()
 
 
 def clear_plan_cache(maxsize=None):
-    """Drop the cached pyFFTW plans (optionally re-bounding the cache)."""
+    """Drop the cached pyFFTW plans (optionally re-bounding the cache).
+
+    Parameters
+    ----------
+    maxsize : int, optional
+        New bound on the number of plans kept (least recently used out first).
+
+    Examples
+    --------
+    >>> from fieldconv.backend import clear_plan_cache, plan_cache_info
+    >>> clear_plan_cache()
+    >>> plan_cache_info()["size"]
+    0
+    """
     from ._pyfftw import clear_plan_cache as _clear
 
     _clear(maxsize)

@@ -39,6 +39,17 @@ class Backend:
     on_host : bool
         True when arrays live in host memory as NumPy arrays, so compiled
         CPU kernels (numba) may be used on them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fieldconv.backend import get_backend
+    >>> be = get_backend("numpy", threads=1)
+    >>> f = be.asarray(np.cos(2 * np.pi * np.arange(8) / 8))
+    >>> k = be.k(8, spacing=1.0, rfft=True)            # rad per unit length
+    >>> df = be.irfftn(1j * k * be.rfftn(f), s=(8,))   # spectral derivative
+    >>> bool(np.allclose(df, -2 * np.pi / 8 * np.sin(2 * np.pi * np.arange(8) / 8)))
+    True
     """
 
     name = "abstract"
