@@ -8,7 +8,7 @@ actually seen, so plain-array calls never import it.
 
 import sys
 
-__all__ = ["is_quantity", "strip", "attach"]
+__all__ = ["is_quantity", "strip", "strip_like", "attach"]
 
 
 def is_quantity(value):
@@ -31,6 +31,20 @@ def strip(value, name, unit=None):
         return value.to_value(unit), unit
     except Exception as exc:  # astropy.units.UnitConversionError
         raise ValueError(f"{name} must have units convertible to {unit}; got {value.unit}") from exc
+
+
+def strip_like(value, name, unit, *, ref_name="spacing"):
+    """Plain value of a length-like `value` in `unit`, the unit of `ref_name`.
+
+    With `unit` None (the reference is a plain number) a Quantity `value`
+    raises ``ValueError``: its unit could not be related to the reference's.
+    """
+    if unit is not None:
+        return strip(value, name, unit)[0]
+    plain, vunit = strip(value, name)
+    if vunit is not None:
+        raise ValueError(f"{name} is a Quantity but {ref_name} is not: give {ref_name} with units too")
+    return plain
 
 
 def attach(value, unit):

@@ -47,7 +47,7 @@ import math
 import numpy as np
 
 from ._dtypes import result_dtype
-from ._units import attach, is_quantity, strip
+from ._units import attach, strip, strip_like
 from ._validate import as_axes, as_spacing, check_choice
 
 __all__ = ["spectral_filter", "filter_transfer_function", "FILTER_KINDS"]
@@ -112,13 +112,7 @@ def _transfer(xp, kind, ks, width, spacing, dtype):
 
 
 def _widths(width, n, sunit):
-    if sunit is not None:
-        width, _ = strip(width, "width", sunit)
-    else:
-        width, wunit = strip(width, "width")
-        if wunit is not None:
-            raise ValueError("width is a Quantity but spacing is not: give spacing with units too")
-    return as_spacing(width, n, name="width")
+    return as_spacing(strip_like(width, "width", sunit), n, name="width")
 
 
 def filter_transfer_function(kind, k, width, *, spacing=None):
@@ -252,8 +246,6 @@ def spectral_filter(field, width, *, kind="sharp", spacing=1.0, axes=None, backe
         x = xp.astype(x, be.dtype(dt))
     axes = as_axes(axes, x.ndim)
     spacing, sunit = strip(spacing, "spacing")
-    if is_quantity(width) and sunit is None:
-        raise ValueError("width is a Quantity but spacing is not: give spacing with units too")
     h = as_spacing(spacing, len(axes))
     d = _widths(width, len(axes), sunit)
     shape = tuple(x.shape[a] for a in axes)

@@ -73,7 +73,7 @@ import numbers
 import numpy as np
 
 from . import _fdcoeffs
-from ._units import strip
+from ._units import strip, strip_like
 from ._validate import as_spacing, check_choice, check_int, check_positive
 
 __all__ = [
@@ -954,12 +954,7 @@ def gaussian(sigma, *, ndim=None, truncate=4.0, mode="sample", spacing=None):
     h = None
     if spacing is not None:
         spacing, sunit = strip(spacing, "spacing")
-    if sunit is not None:
-        sigma, _ = strip(sigma, "sigma", sunit)
-    else:
-        sigma, sig_unit = strip(sigma, "sigma")
-        if sig_unit is not None:
-            raise ValueError("sigma is a Quantity but spacing is not: give spacing with units too")
+    sigma = strip_like(sigma, "sigma", sunit)
     nsig = None if np.ndim(sigma) == 0 else len(sigma)
     if ndim is None:
         ndim = nsig or 1

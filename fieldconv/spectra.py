@@ -340,6 +340,14 @@ def _positions(x, name):
     return _check_monotonic(x, name), None
 
 
+def _samples_last(y, axis, n):
+    """`y` as float64 with its spectral `axis` moved last; its length must be `n` (that of x)."""
+    ym = np.moveaxis(np.asarray(y, dtype=np.float64), axis, -1)
+    if ym.shape[-1] != n:
+        raise ValueError(f"y must have {n} samples along axis {axis} (the length of x); got {ym.shape[-1]}")
+    return ym
+
+
 def _same_unit(x_new_ax, x_ax, x_new_vals):
     """Positions of the new grid in the unit of the source axis."""
     if x_new_ax is None or x_ax is None:
@@ -398,10 +406,7 @@ def interp(x_new, x, y, *, axis=-1, fill_value=np.nan):
         q = _same_unit(nax, xax, nax.values)
     else:
         q = np.asarray(x_new, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    ym = np.moveaxis(y, axis, -1)
-    if ym.shape[-1] != xv.shape[0]:
-        raise ValueError(f"y must have {xv.shape[0]} samples along axis {axis} (the length of x); got {ym.shape[-1]}")
+    ym = _samples_last(y, axis, xv.shape[0])
     if xv[0] > xv[-1]:
         xv, ym = xv[::-1], ym[..., ::-1]
     qf = q.ravel()
@@ -750,10 +755,7 @@ def resample(y, x, x_new, resolution=None, *, source_resolution=None, line_shape
     xv, xax = _positions(x, "x")
     nv, nax = _positions(x_new, "x_new")
     q = _same_unit(nax, xax, nv)
-    y = np.asarray(y, dtype=np.float64)
-    ym = np.moveaxis(y, axis, -1)
-    if ym.shape[-1] != xv.shape[0]:
-        raise ValueError(f"y must have {xv.shape[0]} samples along axis {axis} (the length of x); got {ym.shape[-1]}")
+    ym = _samples_last(y, axis, xv.shape[0])
     if xv[0] > xv[-1]:
         xv, ym = xv[::-1], ym[..., ::-1]
     if resolution is not None:
@@ -839,10 +841,7 @@ def correct_baseline(y, x, method="asls", *, axis=-1, **options):
     fn = getattr(fitter, method, None) if not method.startswith("_") else None
     if fn is None or not callable(fn):
         raise ValueError(f"method must be a pybaselines.Baseline method (e.g. 'asls', 'arpls', 'rubberband'); got {method!r}")
-    y = np.asarray(y, dtype=np.float64)
-    ym = np.moveaxis(y, axis, -1)
-    if ym.shape[-1] != xv.shape[0]:
-        raise ValueError(f"y must have {xv.shape[0]} samples along axis {axis} (the length of x); got {ym.shape[-1]}")
+    ym = _samples_last(y, axis, xv.shape[0])
     flat = ym.reshape(-1, xv.shape[0])
     base = np.empty_like(flat)
     for i, row in enumerate(flat):
@@ -850,7 +849,7 @@ def correct_baseline(y, x, method="asls", *, axis=-1, **options):
         b = np.asarray(fn(r, **options)[0], dtype=np.float64)
         base[i] = b[::-1] if xv[0] > xv[-1] else b
     base = np.moveaxis(base.reshape(ym.shape), -1, axis)
-    return y - base, base
+    return np.moveaxis(ym, -1, axis) - base, base
 
 
 _NORMS = ("snv", "minmax", "vector", "area")
