@@ -16,7 +16,9 @@ positions, float32 meshes):
 
 Rates are in millions of particles per second, best of round-robin rounds
 (every case, Pylians included, runs once per round, so load from other
-processes hits all cases alike).
+processes hits all cases alike).  Ratios (to Pylians, and of 2 threads to 1)
+are given as best/best and, less sensitive to slow phases of a shared
+machine, as the median over rounds of the ratio within each round.
 ``--memory`` also paints 10^8 particles onto 512^3 float32 in a subprocess and
 reports its peak RSS against positions + mesh.  Run under the benchmark lock::
 
@@ -122,16 +124,14 @@ def main():
     table = []
     for mesh_n in (128, 256):
         shape = (mesh_n,) * 3
-        out = np.zeros(shape, np.float32)
         field = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
         bpos = bucket(pos, box_size=box, shape=shape)[0]
         nadd = min(npart, 10**6)
 
         def painter(p, scheme, threads):
-            def run():
+            def run():  # a new zero mesh per call, as Pylians gets (page faults included for both)
                 numba.set_num_threads(threads)
-                out[...] = 0
-                paint(p, box_size=box, shape=shape, scheme=scheme, out=out)
+                paint(p, box_size=box, shape=shape, scheme=scheme)
             return run
 
         def reader(scheme, threads):
@@ -143,8 +143,7 @@ def main():
         def bucket_and_paint():
             numba.set_num_threads(nthreads)
             b = bucket(pos, box_size=box, shape=shape)[0]
-            out[...] = 0
-            paint(b, box_size=box, shape=shape, scheme="cic", out=out)
+            paint(b, box_size=box, shape=shape, scheme="cic")
 
         def bucket_only():
             numba.set_num_threads(nthreads)
@@ -168,20 +167,21 @@ def main():
             ("TSC readout, 1 thread", reader("tsc", 1), npart, None),
             (f"TSC readout, {nthreads} threads", reader("tsc", nthreads), npart, None),
         ]
-        best = {name: np.inf for name, *_ in cases}
+        times = {name: [] for name, *_ in cases}
         for name, fn, _, _ in cases:  # warm-up: compilation, first-touch page faults
             if not isinstance(fn, str):
                 fn()
-        for _ in range(rounds):  # round robin: every case once per round, best of the rounds
+        for _ in range(rounds):  # round robin: every case once per round
             for name, fn, _, _ in cases:
                 if isinstance(fn, str):
+                    t = None
                     if py:
                         t, m_py = _pylians(pos_path, box, mesh_n, fn[4:], 1)
-                        best[name] = min(best[name], t if t is not None else np.inf)
+                    times[name].append(np.inf if t is None else t)
                     continue
                 t0 = time.perf_counter()
                 fn()
-                best[name] = min(best[name], time.perf_counter() - t0)
+                times[name].append(time.perf_counter() - t0)
         numba.set_num_threads(nthreads)
         if py:
             _, m_py = _pylians(pos_path, box, mesh_n, "CIC", 1)
@@ -190,29 +190,34 @@ def main():
             err = np.abs(vert.astype(np.float64) - m_py).max()
             print(f"# {mesh_n}^3 CIC: max |fieldconv(origin=-h/2) - Pylians| = {err:.2e} "
                   f"(Pylians computes the weights in float32; ~{npart / mesh_n**3:.1f} particles per cell)")
-        ref = {"CIC": best["CIC Pylians MA (1 thread)"], "TSC": best["TSC Pylians MA (1 thread)"]}
+        ref = {"CIC": "CIC Pylians MA (1 thread)", "TSC": "TSC Pylians MA (1 thread)"}
         for name, fn, n, kind in cases:
-            t = best[name]
-            rate = n / t / 1e6 if np.isfinite(t) else None
-            vs = None
-            if kind and rate and np.isfinite(ref[kind]):
-                vs = rate / (npart / ref[kind] / 1e6)
-            table.append((name, mesh_n, t if np.isfinite(t) else None, rate, vs))
-        c1, cn = best["CIC fieldconv, 1 thread"], best[f"CIC fieldconv, {nthreads} threads"]
-        b1, bn = best["CIC fieldconv, bucketed input, 1 thread"], best[f"CIC fieldconv, bucketed input, {nthreads} threads"]
-        table.append((f"scaling CIC {nthreads}/1 threads (unsorted, bucketed)", mesh_n, None, (c1 / cn, b1 / bn), None))
+            tb = min(times[name])
+            rate = n / tb / 1e6 if np.isfinite(tb) else None
+            vs = paired = None
+            if kind and rate and np.isfinite(min(times[ref[kind]])):
+                tr = times[ref[kind]]
+                vs = rate / (npart / min(tr) / 1e6)
+                # the same ratio per round (both measured minutes apart at most), median over rounds
+                paired = statistics.median((n / times[name][r]) / (npart / tr[r]) for r in range(rounds))
+            table.append((name, mesh_n, tb if np.isfinite(tb) else None, rate, vs, paired))
+        for label, one, many in (("unsorted", "CIC fieldconv, 1 thread", f"CIC fieldconv, {nthreads} threads"),
+                                 ("bucketed", "CIC fieldconv, bucketed input, 1 thread",
+                                  f"CIC fieldconv, bucketed input, {nthreads} threads")):
+            best = min(times[one]) / min(times[many])
+            paired = statistics.median(a / b for a, b in zip(times[one], times[many]))
+            table.append((f"scaling CIC {nthreads}/1 threads, {label}", mesh_n, None, None, best, paired))
 
     print(f"\n{npart:.0e} uniform float32 particles, float32 mesh, {nthreads} threads available; "
-          f"best of {rounds} round-robin rounds")
-    print(f"{'case':50s} {'mesh':>5s} {'time [s]':>9s} {'Mpart/s':>8s} {'vs Pylians':>10s}")
-    for name, n, t, r, vs in table:
-        if name.startswith("scaling"):
-            print(f"{name:50s} {n:5d} {'':>9s} {r[0]:7.2f}x {r[1]:9.2f}x")
-            continue
-        ts = "n/a" if t is None else f"{t:.4f}"
-        rs = "n/a" if r is None else f"{r:.2f}"
+          f"{rounds} round-robin rounds: best time, and the ratio to Pylians as best/best and as the "
+          "median of the ratios within each round")
+    print(f"{'case':50s} {'mesh':>5s} {'time [s]':>9s} {'Mpart/s':>8s} {'vs Pylians':>10s} {'(paired)':>9s}")
+    for name, n, t, r, vs, paired in table:
+        ts = "" if t is None else f"{t:.4f}"
+        rs = "" if r is None else f"{r:.2f}"
         vss = "n/a" if vs is None else f"{vs:.2f}x"
-        print(f"{name:50s} {n:5d} {ts:>9s} {rs:>8s} {vss:>10s}")
+        ps = "n/a" if paired is None else f"{paired:.2f}x"
+        print(f"{name:50s} {n:5d} {ts:>9s} {rs:>8s} {vss:>10s} {ps:>9s}")
 
     if args.memory:
         print(_memory())

@@ -19,8 +19,10 @@ the pre-pass over fixed blocks of 4096 particles, in block order.
 """
 
 import numpy as np
-from numba import njit, prange
-from numba.extending import overload
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 
 _NJ = dict(cache=True, fastmath=False, nogil=True)
 
@@ -38,6 +40,29 @@ def _like_impl(mesh, v):
         return dt(v)
 
     return impl
+
+
+@intrinsic
+def _prefetchw(typingctx, arr, flat):
+    """Hint that element `flat` of the C-contiguous `arr` is about to be written.
+
+    LLVM's ``llvm.prefetch`` (write, high locality, data cache), declared
+    unmangled so that LLVM's auto-upgrade names it for its pointer type.
+    A hint only: it never faults and never changes a result.
+    """
+    sig = types.void(arr, flat)
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.gep(ary.data, [args[1]])
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch")
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(1), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 @njit(**_NJ)
@@ -262,12 +287,18 @@ def _scan_block(pos, cells, use_cells, wts, use_w, wscale, org, invh, shape, per
     strides = np.ones(ndim, dtype=np.int64)
     idx = np.empty((3, 4), dtype=np.int64)
     w = np.empty((3, 4), dtype=np.float64)
-    for i in range(i0, i1):
-        for a in range(ndim):
-            if not np.isfinite(np.float64(pos[i, a])):
-                bad[0] += 1
-        if use_w and not np.isfinite(np.float64(wts[i])):
-            bad[1] += 1
+    flat = pos.reshape(-1)
+    nb = 0
+    for j in range(i0 * ndim, i1 * ndim):
+        v = flat[j]
+        nb += (v - v) != 0  # NaN and +-inf give NaN (branch-free, vectorisable)
+    bad[0] += nb
+    if use_w:
+        nb = 0
+        for i in range(i0, i1):
+            v = wts[i]
+            nb += (v - v) != 0
+        bad[1] += nb
     nout = 0
     drop = 0.0
     if periodic or bad[0] or bad[1]:
@@ -363,6 +394,39 @@ def _lead_hist(pos, cells, use_cells, org, invh, shape, periodic, p, step):
     return hist
 
 
+@njit(**_NJ)
+def _kind(ndim, p, periodic, use_cells, shape):
+    """Which row painter: 2 unrolled 3-D CIC, 3 unrolled 3-D TSC, 0 generic."""
+    if ndim == 3 and periodic and not use_cells and shape[0] >= p and shape[1] >= p and shape[2] >= p:
+        if p == 2 or p == 3:
+            return p
+    return 0
+
+
+@njit(**_NJ)
+def _paint_range(kind, pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, strides, periodic, p,
+                 r0, r1, i0, i1):
+    """Add the taps in rows [r0, r1) of the particles i0 .. i1-1, in index order."""
+    if i1 <= i0:
+        return
+    if kind == 2:
+        _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1, i0, i1)
+    elif kind == 3:
+        _tsc3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1, i0, i1)
+    else:
+        _rows_generic(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, strides,
+                      periodic, p, r0, r1, i0, i1)
+
+
+@njit(**_NJ)
+def _strides(shape):
+    ndim = shape.shape[0]
+    strides = np.ones(ndim, dtype=np.int64)
+    for a in range(ndim - 2, -1, -1):
+        strides[a] = strides[a + 1] * shape[a + 1]
+    return strides
+
+
 @njit(parallel=True, **_NJ)
 def _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, periodic, p, bounds, ranges):
     """Thread t adds the taps whose leading row lies in [bounds[t], bounds[t+1]).
@@ -373,34 +437,145 @@ def _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shap
     cell), so each mesh element receives its additions in particle order
     whatever the number of threads.
     """
-    n = pos.shape[0]
-    ndim = pos.shape[1]
-    shift = 0.5 if p % 2 == 0 else 0.0
-    half = (p - 1) // 2
-    n0 = shape[0]
-    strides = np.ones(ndim, dtype=np.int64)
-    for a in range(ndim - 2, -1, -1):
-        strides[a] = strides[a + 1] * shape[a + 1]
+    strides = _strides(shape)
+    kind = _kind(pos.shape[1], p, periodic, use_cells, shape)
     nt = bounds.shape[0] - 1
-    fast = (ndim == 3 and p == 2 and periodic and not use_cells and shape[0] >= 2
-            and shape[1] >= 2 and shape[2] >= 2)
-    fast3 = (ndim == 3 and p == 3 and periodic and not use_cells and shape[0] >= 3
-             and shape[1] >= 3 and shape[2] >= 3)
     for t in prange(nt):
         for q in range(2):
-            i0 = ranges[t, q, 0]
-            i1 = ranges[t, q, 1]
-            if i1 <= i0:
+            _paint_range(kind, pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, strides,
+                         periodic, p, bounds[t], bounds[t + 1], ranges[t, q, 0], ranges[t, q, 1])
+
+
+# --------------------------------------------------------------- binning
+#: Particles binned per pass.  A constant, so that the order in which a mesh
+#: element receives its additions never depends on the number of threads.
+BIN_BLOCK = 1 << 21
+#: Meshes of at least this many bytes are painted through slab bins.
+BIN_MIN_BYTES = 1 << 21
+#: Target bytes of mesh per slab (whole rows of the leading axis, a power of
+#: two of them): a slab and its neighbour rows stay in a core's L2 cache.
+SLAB_BYTES = 1 << 19
+_BIN_SUB = 1 << 14  # particles per sub-block of the parallel counting sort
+
+
+@njit(inline="always", **_NJ)
+def _slab(pos, i, org0, invh0, n0, periodic, rshift):
+    """Slab of particle i: its leading NGP row (clamped when non-periodic) >> rshift."""
+    if periodic:
+        c = _lead_cell(pos, i, org0, invh0, n0)
+    else:
+        t = (np.float64(pos[i, 0]) - org0) * invh0
+        if t >= 0.0 and t < n0:
+            c = np.int64(t)
+        elif t >= n0:
+            c = n0 - 1
+        else:
+            c = np.int64(0)
+    return c >> rshift
+
+
+@njit(parallel=True, **_NJ)
+def _bin(pos, wts, use_w, i0, i1, org0, invh0, n0, periodic, rshift, hist, buf, wbuf, start):
+    """Stable counting sort of particles i0 .. i1-1 by slab into buf / wbuf.
+
+    The sub-blocks are fixed (``_BIN_SUB`` particles), so the order (slab,
+    then particle index) is the same for any number of threads.  start[s]
+    is the first row of slab s in buf.
+    """
+    nslab = start.shape[0] - 1
+    ndim = pos.shape[1]
+    nsub = (i1 - i0 + _BIN_SUB - 1) // _BIN_SUB
+    for b in prange(nsub):
+        a = i0 + b * _BIN_SUB
+        e = min(i1, a + _BIN_SUB)
+        for k in range(nslab):
+            hist[b, k] = 0
+        for i in range(a, e):
+            hist[b, _slab(pos, i, org0, invh0, n0, periodic, rshift)] += 1
+    tot = np.int64(0)
+    for k in range(nslab):
+        start[k] = tot
+        for b in range(nsub):
+            c = hist[b, k]
+            hist[b, k] = tot
+            tot += c
+    start[nslab] = tot
+    last = buf.shape[0] - 1
+    for b in prange(nsub):
+        a = i0 + b * _BIN_SUB
+        e = min(i1, a + _BIN_SUB)
+        for i in range(a, e):
+            k = _slab(pos, i, org0, invh0, n0, periodic, rshift)
+            j = hist[b, k]
+            hist[b, k] = j + 1
+            # up to hundreds of slabs are filled at once: more write streams than the
+            # hardware prefetcher follows, so ask for each slab's next line ourselves
+            _prefetchw(buf, min(j + 16, last) * ndim)
+            for d in range(ndim):
+                buf[j, d] = pos[i, d]
+            if use_w:
+                wbuf[j] = wts[i]
+
+
+@njit(inline="always", **_NJ)
+def _reaches(lo, hi, r0, r1, n0):
+    """True when rows [lo, hi), taken cyclically mod n0, meet rows [r0, r1)."""
+    if hi - lo >= n0:
+        return True
+    for sh in (-n0, 0, n0):
+        if lo + sh < r1 and hi + sh > r0:
+            return True
+    return False
+
+
+@njit(parallel=True, **_NJ)
+def _paint_slabs(buf, wbuf, use_w, wscale, mesh, org, invh, shape, periodic, p, bounds, start, rshift):
+    """Thread t paints, slab after slab, the binned particles that can reach its rows.
+
+    A particle in leading NGP row g has taps within rows g - p .. g + p, so
+    slab s (rows [s << rshift, (s + 1) << rshift)) can reach rows
+    [(s << rshift) - p - 1, ((s + 1) << rshift) + p + 1).  Every thread
+    visits slabs in ascending order, so each element receives its additions
+    in (slab, particle index) order whatever the number of threads.
+    """
+    strides = _strides(shape)
+    kind = _kind(buf.shape[1], p, periodic, False, shape)
+    n0 = shape[0]
+    nslab = start.shape[0] - 1
+    nt = bounds.shape[0] - 1
+    row_lines = max(1, strides[0] * mesh.itemsize // 64)
+    sink = np.zeros(nt)
+    for t in prange(nt):
+        r0 = bounds[t]
+        r1 = bounds[t + 1]
+        for s in range(nslab):
+            cnt = start[s + 1] - start[s]
+            if cnt == 0:
                 continue
-            if fast:
-                _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, bounds[t], bounds[t + 1],
-                           i0, i1)
-            elif fast3:
-                _tsc3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, bounds[t], bounds[t + 1],
-                           i0, i1)
-            else:
-                _rows_generic(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, strides,
-                              periodic, p, bounds[t], bounds[t + 1], i0, i1)
+            lo = (s << rshift) - p - 1
+            hi = ((s + 1) << rshift) + p + 1
+            if not _reaches(lo, hi, r0, r1, n0):
+                continue
+            # Bring the slab's rows into cache with one sequential sweep (the hardware
+            # prefetcher streams it) rather than one random miss per first touch, when the
+            # particles touch about as many cache lines as the rows hold.
+            a = max(r0, (s << rshift) - 1)
+            b = min(r1, ((s + 1) << rshift) + p)
+            if b > a and cnt * p * p >= (b - a) * row_lines:
+                sink[t] += _sweep(mesh, a * strides[0], b * strides[0])
+            _paint_range(kind, buf, buf, False, wbuf, use_w, wscale, mesh, org, invh, shape, strides,
+                         periodic, p, r0, r1, start[s], start[s + 1])
+    return sink.sum()
+
+
+@njit(**_NJ)
+def _sweep(mesh, a, b):
+    """Read one element per 64-byte line of mesh[a:b] (a cache warm-up; the sum is discarded)."""
+    step = max(1, 64 // mesh.itemsize)
+    acc = 0.0
+    for j in range(a, b, step):
+        acc += mesh[j]
+    return acc
 
 
 @njit(**_NJ)
@@ -465,9 +640,13 @@ def _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1,
     f2n = float(n2)
     s0 = np.uint64(strides[0])
     s1 = np.uint64(strides[1])
+    # scalars, not array reads in the loop: a store into the mesh could alias org/invh for
+    # all the compiler knows, so array elements would be reloaded after every update
+    o0, o1, o2 = org[0], org[1], org[2]
+    h0, h1, h2 = invh[0], invh[1], invh[2]
     everything = r0 == 0 and r1 == n0
     for i in range(i0, i1):
-        t0 = _wrapped(pos[i, 0], org[0], invh[0], 0.5, f0n)
+        t0 = _wrapped(pos[i, 0], o0, h0, 0.5, f0n)
         c0 = np.int64(t0)
         c0b = c0 + 1
         if c0b == n0:
@@ -476,8 +655,8 @@ def _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1,
         in_b = everything or (r0 <= c0b < r1)
         if not (in_a or in_b):
             continue
-        t1 = _wrapped(pos[i, 1], org[1], invh[1], 0.5, f1n)
-        t2 = _wrapped(pos[i, 2], org[2], invh[2], 0.5, f2n)
+        t1 = _wrapped(pos[i, 1], o1, h1, 0.5, f1n)
+        t2 = _wrapped(pos[i, 2], o2, h2, 0.5, f2n)
         c1 = np.int64(t1)
         c2 = np.int64(t2)
         f0 = t0 - c0
@@ -538,12 +717,15 @@ def _tsc3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1,
     """Unrolled periodic 3-D TSC, same products in the same order as the generic path."""
     s0 = strides[0]
     s1 = strides[1]
+    o0, o1, o2 = org[0], org[1], org[2]  # scalars: see _cic3_rows
+    h0, h1, h2 = invh[0], invh[1], invh[2]
+    n0, n1, n2 = shape[0], shape[1], shape[2]
     for i in range(i0, i1):
-        j0, w0 = _tsc_axis(pos[i, 0], org[0], invh[0], shape[0])
+        j0, w0 = _tsc_axis(pos[i, 0], o0, h0, n0)
         if not ((r0 <= j0[0] < r1) or (r0 <= j0[1] < r1) or (r0 <= j0[2] < r1)):
             continue
-        j1, w1 = _tsc_axis(pos[i, 1], org[1], invh[1], shape[1])
-        j2, w2 = _tsc_axis(pos[i, 2], org[2], invh[2], shape[2])
+        j1, w1 = _tsc_axis(pos[i, 1], o1, h1, n1)
+        j2, w2 = _tsc_axis(pos[i, 2], o2, h2, n2)
         m = wscale
         if use_w:
             m = np.float64(wts[i]) * wscale
@@ -639,13 +821,30 @@ def _sorted_ranges(pos, org0, invh0, n0, p, bounds, ranges):
             ranges[t, 0, 1] = _lower_bound(pos, org0, invh0, n0, b)
 
 
+def _slab_shift(shape, itemsize):
+    """log2 of the rows per slab: the most rows (a power of two) within ``SLAB_BYTES``."""
+    row = int(itemsize) * int(np.prod(shape[1:]))
+    rows = max(1, SLAB_BYTES // max(1, row))
+    return int(rows).bit_length() - 1
+
+
+def binned(shape, itemsize, use_cells):
+    """True when :func:`paint_into` paints unsorted particles through slab bins."""
+    return not use_cells and int(np.prod(shape)) * int(itemsize) >= BIN_MIN_BYTES
+
+
 def paint_into(mesh_flat, pos, cells, use_cells, wts, use_w, wscale, org, invh, shape, periodic, p, nthreads):
-    """Paint all particles into the flat C-ordered mesh (no scratch memory).
+    """Paint all particles into the flat C-ordered mesh.
 
     The rows of the leading axis are split among `nthreads` threads, balanced
     on a sample of the particles; the split does not change the result.
-    When the input is sorted by leading cell (e.g. by :func:`bucket`), each
-    thread visits only the particles that can reach its rows.
+    Input sorted by leading cell (e.g. by :func:`bucket`) is painted in place,
+    each thread visiting only the particles that can reach its rows.  Other
+    input on a mesh of at least ``BIN_MIN_BYTES`` is binned by slab of
+    leading rows, ``BIN_BLOCK`` particles at a time (scratch: one block of
+    positions and weights), and painted slab by slab, so the mesh rows being
+    written stay in cache; elements then receive their additions in (block,
+    slab, particle) order.  Smaller meshes are painted straight from the input.
     """
     import numba
 
@@ -654,7 +853,7 @@ def paint_into(mesh_flat, pos, cells, use_cells, wts, use_w, wscale, org, invh, 
     nt = max(1, min(int(nthreads), n0, numba.get_num_threads()))
     n = pos.shape[0]
     if nt > 1 and n >= 64 * nt:
-        step = max(1, n // 65536)
+        step = max(1, n // 16384)  # ~16k samples: bounds within ~1 % of balanced
         hist = _lead_hist(pos, cells, use_cells, org, invh, shape, periodic, p, step).astype(np.float64)
         cum = np.cumsum(hist + hist.sum() / (10.0 * n0) + 1e-9)  # a floor so empty rows still split
         bounds = np.searchsorted(cum, cum[-1] * np.arange(1, nt) / nt, side="right")
@@ -664,11 +863,27 @@ def paint_into(mesh_flat, pos, cells, use_cells, wts, use_w, wscale, org, invh, 
     nb = bounds.shape[0] - 1
     ranges = np.zeros((nb, 2, 2), dtype=np.int64)
     ranges[:, 0, 1] = n
-    if nb > 1 and periodic and not use_cells and n0 > 2 * p + 2:
-        o0, i0 = float(org[0]), float(invh[0])
-        if _lead_sorted(pos, o0, i0, n0, nb):
+    o0, i0 = float(org[0]), float(invh[0])
+    sorted_ = (not use_cells and n0 > 2 * p + 2 and n > 1
+               and _lead_sorted(pos, o0, i0, n0, max(nb, numba.get_num_threads())))
+    if sorted_ or not binned(shape, mesh_flat.itemsize, use_cells):
+        if sorted_ and nb > 1 and periodic:
             _sorted_ranges(pos, o0, i0, n0, p, bounds, ranges)
-    _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh_flat, org, invh, shape, periodic, p, bounds, ranges)
+        _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh_flat, org, invh, shape, periodic, p,
+                    bounds, ranges)
+        return
+    rshift = _slab_shift(shape, mesh_flat.itemsize)
+    nslab = ((n0 - 1) >> rshift) + 1
+    blk = min(n, BIN_BLOCK)
+    hist = np.empty(((blk + _BIN_SUB - 1) // _BIN_SUB, nslab), dtype=np.int64)
+    buf = np.empty((blk, pos.shape[1]), dtype=pos.dtype)
+    wbuf = np.empty(blk if use_w else 1, dtype=wts.dtype)
+    start = np.empty(nslab + 1, dtype=np.int64)
+    for a in range(0, n, BIN_BLOCK):
+        e = min(n, a + BIN_BLOCK)
+        _bin(pos, wts, use_w, a, e, o0, i0, n0, periodic, rshift, hist, buf, wbuf, start)
+        _paint_slabs(buf[: e - a], wbuf, use_w, wscale, mesh_flat, org, invh, shape, periodic, p, bounds, start,
+                     rshift)
 
 
 # ---------------------------------------------------------------- readout
@@ -682,11 +897,12 @@ def readout_kernel(mesh, pos, cells, use_cells, org, invh, shape, periodic, p, d
     for a in range(ndim - 2, -1, -1):
         strides[a] = strides[a + 1] * shape[a + 1]
     nblk = (n + 4095) // 4096
-    fast = (ndim == 3 and p == 2 and periodic and not use_cells and deriv < 0 and shape[0] >= 2
-            and shape[1] >= 2 and shape[2] >= 2)
+    kind = _kind(ndim, p, periodic, use_cells, shape) if deriv < 0 else 0
     for b in prange(nblk):
-        if fast:
+        if kind == 2:
             _readout_cic3_block(mesh, pos, org, invh, shape, strides, scale, out, b * 4096, min(n, (b + 1) * 4096))
+        elif kind == 3:
+            _readout_tsc3_block(mesh, pos, org, invh, shape, strides, scale, out, b * 4096, min(n, (b + 1) * 4096))
         else:
             _readout_block(mesh, pos, cells, use_cells, org, invh, shape, strides, periodic, p, deriv, scale, out,
                            b * 4096, min(n, (b + 1) * 4096))
@@ -700,10 +916,13 @@ def _readout_cic3_block(mesh, pos, org, invh, shape, strides, scale, out, i0, i1
     n2 = shape[2]
     s0 = strides[0]
     s1 = strides[1]
+    o0, o1, o2 = org[0], org[1], org[2]  # scalars: out[i] could alias org/invh for the compiler
+    h0, h1, h2 = invh[0], invh[1], invh[2]
+    f0n, f1n, f2n = float(n0), float(n1), float(n2)
     for i in range(i0, i1):
-        t0 = _wrapped(pos[i, 0], org[0], invh[0], 0.5, float(n0))
-        t1 = _wrapped(pos[i, 1], org[1], invh[1], 0.5, float(n1))
-        t2 = _wrapped(pos[i, 2], org[2], invh[2], 0.5, float(n2))
+        t0 = _wrapped(pos[i, 0], o0, h0, 0.5, f0n)
+        t1 = _wrapped(pos[i, 1], o1, h1, 0.5, f1n)
+        t2 = _wrapped(pos[i, 2], o2, h2, 0.5, f2n)
         c0 = np.int64(t0)
         c1 = np.int64(t1)
         c2 = np.int64(t2)
@@ -736,6 +955,33 @@ def _readout_cic3_block(mesh, pos, org, invh, shape, strides, scale, out, i0, i1
             s1b += f2 * mesh[b + c2b]
             s += f1 * s1b
             acc += w0 * s
+        out[i] = scale * acc
+
+
+@njit(**_NJ)
+def _readout_tsc3_block(mesh, pos, org, invh, shape, strides, scale, out, i0, i1):
+    """Unrolled periodic 3-D TSC readout: the same sums in the same order as _gather."""
+    s0 = strides[0]
+    s1 = strides[1]
+    o0, o1, o2 = org[0], org[1], org[2]
+    h0, h1, h2 = invh[0], invh[1], invh[2]
+    n0, n1, n2 = shape[0], shape[1], shape[2]
+    for i in range(i0, i1):
+        j0, w0 = _tsc_axis(pos[i, 0], o0, h0, n0)
+        j1, w1 = _tsc_axis(pos[i, 1], o1, h1, n1)
+        j2, w2 = _tsc_axis(pos[i, 2], o2, h2, n2)
+        acc = 0.0
+        for k0 in range(3):
+            b0 = j0[k0] * s0
+            s = 0.0
+            for k1 in range(3):
+                b1 = b0 + j1[k1] * s1
+                r = 0.0
+                r += w2[0] * mesh[b1 + j2[0]]
+                r += w2[1] * mesh[b1 + j2[1]]
+                r += w2[2] * mesh[b1 + j2[2]]
+                s += w1[k1] * r
+            acc += w0[k0] * s
         out[i] = scale * acc
 
 
