@@ -122,6 +122,7 @@ def main():
     pos_path = os.path.join(tmp, "pos.npy")
     np.save(pos_path, pos)
     table = []
+    scaling = []
     for mesh_n in (128, 256):
         shape = (mesh_n,) * 3
         field = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
@@ -201,12 +202,14 @@ def main():
                 # the same ratio per round (both measured minutes apart at most), median over rounds
                 paired = statistics.median((n / times[name][r]) / (npart / tr[r]) for r in range(rounds))
             table.append((name, mesh_n, tb if np.isfinite(tb) else None, rate, vs, paired))
-        for label, one, many in (("unsorted", "CIC fieldconv, 1 thread", f"CIC fieldconv, {nthreads} threads"),
-                                 ("bucketed", "CIC fieldconv, bucketed input, 1 thread",
-                                  f"CIC fieldconv, bucketed input, {nthreads} threads")):
+        for label, one, many, p in (("unsorted", "CIC fieldconv, 1 thread", f"CIC fieldconv, {nthreads} threads", pos),
+                                    ("bucketed", "CIC fieldconv, bucketed input, 1 thread",
+                                     f"CIC fieldconv, bucketed input, {nthreads} threads", bpos)):
             best = min(times[one]) / min(times[many])
             paired = statistics.median(a / b for a, b in zip(times[one], times[many]))
             table.append((f"scaling CIC {nthreads}/1 threads, {label}", mesh_n, None, None, best, paired))
+            adj = _adjacent_ratios(painter(p, "cic", 1), painter(p, "cic", nthreads), 2 * rounds)
+            scaling.append((label, mesh_n, adj))
 
     print(f"\n{npart:.0e} uniform float32 particles, float32 mesh, {nthreads} threads available; "
           f"{rounds} round-robin rounds: best time, and the ratio to Pylians as best/best and as the "
@@ -219,8 +222,27 @@ def main():
         ps = "n/a" if paired is None else f"{paired:.2f}x"
         print(f"{name:50s} {n:5d} {ts:>9s} {rs:>8s} {vss:>10s} {ps:>9s}")
 
+    print(f"\nCIC scaling {nthreads}/1 threads measured in adjacent pairs (1 then {nthreads} threads, "
+          "or the reverse, alternately; a slow phase of the machine then hits both of a pair)")
+    for label, mesh_n, adj in scaling:
+        q = np.percentile(adj, [25, 50, 75])
+        print(f"  {label:9s} {mesh_n}^3: median {q[1]:.2f}x (quartiles {q[0]:.2f}-{q[2]:.2f}, {len(adj)} pairs)")
+
     if args.memory:
         print(_memory())
+
+
+def _adjacent_ratios(one, many, pairs):
+    """time(one) / time(many) for `pairs` back-to-back pairs, the order alternating."""
+    ratios = []
+    for r in range(pairs):
+        t = {}
+        for key, fn in ((("one", one), ("many", many)) if r % 2 == 0 else (("many", many), ("one", one))):
+            t0 = time.perf_counter()
+            fn()
+            t[key] = time.perf_counter() - t0
+        ratios.append(t["one"] / t["many"])
+    return ratios
 
 
 _MEM_SCRIPT = textwrap.dedent(

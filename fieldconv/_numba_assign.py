@@ -8,14 +8,19 @@ B-spline of order ``p`` evaluated at ``f = u - shift - c`` in ``[0, 1]``.
 Every index is int64, the coordinate is float64 whatever the input dtype.
 
 Painting is parallel without atomics and deterministic: the rows of the
-leading mesh axis are split into one contiguous range per thread; every
-thread streams over all the particles in order and adds only the taps that
-fall in its rows.  Each mesh element is therefore written by one thread, with
-its additions in particle order: the mesh is the same bit for bit for any
-number of threads and any row split (the split is only balanced on a sample
-of the particles).  The cost is one extra streaming read of the leading
-coordinate per thread.  Mass dropped outside a non-periodic mesh is summed in
-the pre-pass over fixed blocks of 4096 particles, in block order.
+leading mesh axis are split into one contiguous range per thread, and each
+thread adds only the taps that fall in its rows.  Each mesh element is
+therefore written by one thread, in an order fixed by the input alone: the
+mesh is the same bit for bit for any number of threads and any row split
+(the split is only balanced on a sample of the particles).  Input sorted by
+leading cell is painted in particle order, each thread reading only the
+particles near its rows; unsorted input on a mesh larger than a core's cache
+is first binned by slab of leading rows (``BIN_BLOCK`` particles at a time,
+a stable counting sort over fixed sub-blocks) and painted slab by slab, in
+(block, slab, particle) order; unsorted input on a small mesh is streamed
+whole by every thread, in particle order.  Mass dropped outside a
+non-periodic mesh is summed in the pre-pass over fixed blocks of 4096
+particles, in block order.
 """
 
 import numpy as np

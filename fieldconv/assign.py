@@ -320,11 +320,14 @@ def paint(
     -----
     ``mesh[j] = sum_i m_i prod_a W_p(u_ia - j_a - 1/2)`` with ``W_p`` the
     order-``p`` B-spline, ``u = (x - origin)/h``.  Weights are computed in
-    float64; each product is rounded to the mesh dtype and added in it.  On CPU every mesh element
-    receives its additions in particle order (each thread owns a range of
-    rows of the leading axis and streams over all particles): the mesh is
-    the same bit for bit for any number of threads, and painting in chunks
-    through `out` gives the same bits as one call.  The
+    float64; each product is rounded to the mesh dtype and added in it.  On
+    CPU each thread owns a range of rows of the leading axis, and every mesh
+    element receives its additions in an order fixed by the input alone: the
+    mesh is the same bit for bit for any number of threads.  Unsorted
+    particles on a mesh of 2 MiB or more are first binned by slab of rows,
+    2**21 at a time, so that the rows being written stay in cache (then the
+    order is by block, slab, particle; see :func:`paint_chunks` for chunked
+    painting through `out`).  The
     generic (array-API) path sorts the contributions by cell and sums them
     with a float64 cumulative sum, exact to about ``eps * total mass``; CuPy
     uses ``cupyx.scatter_add`` (not deterministic in the last bits).
@@ -833,10 +836,14 @@ def paint_chunks(source, *, box_size, shape, chunk_size=1 << 22, weights=None, d
 
     Notes
     -----
-    Peak memory is the mesh plus one chunk (plus the chunk's float64 scratch
-    of the painter).  The result equals ``paint`` of the concatenated chunks
-    bit for bit on the CPU backends (every mesh element receives its additions
-    in particle order; not with ``accumulate_dtype`` or ``bucket``).
+    Peak memory is the mesh plus one chunk (plus the painter's binning block
+    of at most 2**21 particles).  The result equals ``paint`` of the
+    concatenated chunks bit for bit on the CPU backends when every chunk but
+    the last holds a multiple of 2**21 particles (the default `chunk_size`
+    does), and for any chunks on meshes below 2 MiB: every element then
+    receives its additions in the same order (see docs/assign.md,
+    "Determinism and threads"; not with ``accumulate_dtype`` or ``bucket``).
+    Otherwise the two differ by the summation order only.
 
     Examples
     --------
