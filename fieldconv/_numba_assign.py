@@ -897,10 +897,7 @@ def readout_kernel(mesh, pos, cells, use_cells, org, invh, shape, periodic, p, d
     """out[i] = scale * (interpolant or its derivative along `deriv`) at particle i."""
     n = pos.shape[0]
     ndim = pos.shape[1]
-    shift = 0.5 if p % 2 == 0 else 0.0
-    strides = np.ones(ndim, dtype=np.int64)
-    for a in range(ndim - 2, -1, -1):
-        strides[a] = strides[a + 1] * shape[a + 1]
+    strides = _strides(shape)
     nblk = (n + 4095) // 4096
     kind = _kind(ndim, p, periodic, use_cells, shape) if deriv < 0 else 0
     for b in prange(nblk):

@@ -1005,7 +1005,7 @@ def compensate(mesh_k, scheme, *, spacing, shape=None, aliasing=False, interlace
     shape = _shape(shape, ndim)
     if shape[:-1] != mshape[:-1] or shape[-1] // 2 + 1 != mshape[-1]:
         raise ValueError(f"mesh_k must have the rfftn shape of shape={shape}; got shape {mshape}")
-    h = as_spacing(spacing, ndim)
+    as_spacing(spacing, ndim)  # validated only: the window depends on k h, i.e. on the mode index
     n_int = 0 if interlaced is False else (2 if interlaced is True else check_int("interlaced", interlaced, minimum=2))
     cdt = complex_dtype(np.float32 if _np_dtype(mesh_k.dtype) == np.complex64 else np.float64)
     # per-axis host tables from the integer mode index (exact phases), then moved explicitly

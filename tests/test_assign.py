@@ -8,7 +8,6 @@ mass per cell; tolerances below are written as such multiples.
 """
 
 import math
-import os
 
 import numpy as np
 import pytest
