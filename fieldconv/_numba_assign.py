@@ -459,7 +459,7 @@ BIN_BLOCK = 1 << 21
 BIN_MIN_BYTES = 1 << 21
 #: Target bytes of mesh per slab (whole rows of the leading axis, a power of
 #: two of them): a slab and its neighbour rows stay in a core's L2 cache.
-SLAB_BYTES = 1 << 19
+SLAB_BYTES = 1 << 18
 _BIN_SUB = 1 << 14  # particles per sub-block of the parallel counting sort
 
 
@@ -568,8 +568,10 @@ def _paint_slabs(buf, wbuf, use_w, wscale, mesh, org, invh, shape, periodic, p, 
             b = min(r1, ((s + 1) << rshift) + p)
             if b > a and cnt * p * p >= (b - a) * row_lines:
                 sink[t] += _sweep(mesh, a * strides[0], b * strides[0])
+            # a slab whose reach lies inside this thread's rows needs no row filter
+            inside = r0 <= lo and hi <= r1
             _paint_range(kind, buf, buf, False, wbuf, use_w, wscale, mesh, org, invh, shape, strides,
-                         periodic, p, r0, r1, start[s], start[s + 1])
+                         periodic, p, 0 if inside else r0, n0 if inside else r1, start[s], start[s + 1])
     return sink.sum()
 
 
