@@ -433,22 +433,35 @@ def _strides(shape):
 
 
 @njit(parallel=True, **_NJ)
-def _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, periodic, p, bounds, ranges):
+def _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, periodic, p, bounds, ranges,
+                interior):
     """Thread t adds the taps whose leading row lies in [bounds[t], bounds[t+1]).
 
     Thread t streams over the particle index ranges ranges[t, 0] then
     ranges[t, 1] (ascending, disjoint; all particles for unsorted input,
     only those whose window can reach its rows for input sorted by leading
     cell), so each mesh element receives its additions in particle order
-    whatever the number of threads.
+    whatever the number of threads.  Particles in interior[t, 0] ..
+    interior[t, 1] - 1 reach only rows of thread t: they skip the row test.
     """
     strides = _strides(shape)
     kind = _kind(pos.shape[1], p, periodic, use_cells, shape)
+    n0 = shape[0]
     nt = bounds.shape[0] - 1
     for t in prange(nt):
+        r0 = bounds[t]
+        r1 = bounds[t + 1]
         for q in range(2):
+            i0 = ranges[t, q, 0]
+            i1 = ranges[t, q, 1]
+            ia = max(i0, min(i1, interior[t, 0]))
+            ib = max(ia, min(i1, interior[t, 1]))
             _paint_range(kind, pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, strides,
-                         periodic, p, bounds[t], bounds[t + 1], ranges[t, q, 0], ranges[t, q, 1])
+                         periodic, p, r0, r1, i0, ia)
+            _paint_range(kind, pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, strides,
+                         periodic, p, 0, n0, ia, ib)
+            _paint_range(kind, pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, shape, strides,
+                         periodic, p, r0, r1, ib, i1)
 
 
 # --------------------------------------------------------------- binning
@@ -793,7 +806,7 @@ def _lower_bound(pos, org0, invh0, n0, cell):
 
 
 @njit(**_NJ)
-def _sorted_ranges(pos, org0, invh0, n0, p, bounds, ranges):
+def _sorted_ranges(pos, org0, invh0, n0, p, bounds, ranges, interior):
     """Particle index ranges of each thread for input sorted by leading cell.
 
     A particle in leading NGP cell g touches rows within g - p .. g + p
@@ -826,6 +839,12 @@ def _sorted_ranges(pos, org0, invh0, n0, p, bounds, ranges):
         else:
             ranges[t, 0, 0] = _lower_bound(pos, org0, invh0, n0, a)
             ranges[t, 0, 1] = _lower_bound(pos, org0, invh0, n0, b)
+        # cells [r0 + p + 1, r1 - p - 1) reach rows r0 + 1 .. r1 - 2 only: no row test there
+        ca = bounds[t] + p + 1
+        cb = bounds[t + 1] - p - 1
+        if cb > ca:
+            interior[t, 0] = _lower_bound(pos, org0, invh0, n0, ca)
+            interior[t, 1] = _lower_bound(pos, org0, invh0, n0, cb)
 
 
 def _slab_shift(shape, itemsize):
@@ -870,14 +889,15 @@ def paint_into(mesh_flat, pos, cells, use_cells, wts, use_w, wscale, org, invh, 
     nb = bounds.shape[0] - 1
     ranges = np.zeros((nb, 2, 2), dtype=np.int64)
     ranges[:, 0, 1] = n
+    interior = np.zeros((nb, 2), dtype=np.int64)
     o0, i0 = float(org[0]), float(invh[0])
     sorted_ = (not use_cells and n0 > 2 * p + 2 and n > 1
                and _lead_sorted(pos, o0, i0, n0, max(nb, numba.get_num_threads())))
     if sorted_ or not binned(shape, mesh_flat.itemsize, use_cells):
         if sorted_ and nb > 1 and periodic:
-            _sorted_ranges(pos, o0, i0, n0, p, bounds, ranges)
+            _sorted_ranges(pos, o0, i0, n0, p, bounds, ranges, interior)
         _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh_flat, org, invh, shape, periodic, p,
-                    bounds, ranges)
+                    bounds, ranges, interior)
         return
     rshift = _slab_shift(shape, mesh_flat.itemsize)
     nslab = ((n0 - 1) >> rshift) + 1
