@@ -606,29 +606,28 @@ def _rows_generic(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, sh
     n0 = shape[0]
     idx = np.empty((3, 4), dtype=np.int64)
     w = np.empty((3, 4), dtype=np.float64)
-    if True:
-        for i in range(i0, i1):
-            c, f, far = _cell(pos, cells, use_cells, i, 0, org[0], invh[0], shift, n0, periodic, p)
-            if far:
-                continue
-            mine = False
-            for k in range(p):
-                j = c - half + k
-                if periodic:
-                    while j < 0:
-                        j += n0
-                    while j >= n0:
-                        j -= n0
-                if r0 <= j < r1:
-                    mine = True
-            if not mine:
-                continue
-            m = wscale
-            if use_w:
-                m = np.float64(wts[i]) * wscale
-            _stencil(pos, cells, use_cells, i, ndim, org, invh, shift, shape, strides,
-                     periodic, p, idx, w, -1, r0, r1)
-            _deposit(mesh, ndim, p, idx, w, m)
+    for i in range(i0, i1):
+        c, f, far = _cell(pos, cells, use_cells, i, 0, org[0], invh[0], shift, n0, periodic, p)
+        if far:
+            continue
+        mine = False
+        for k in range(p):
+            j = c - half + k
+            if periodic:
+                while j < 0:
+                    j += n0
+                while j >= n0:
+                    j -= n0
+            if r0 <= j < r1:
+                mine = True
+        if not mine:
+            continue
+        m = wscale
+        if use_w:
+            m = np.float64(wts[i]) * wscale
+        _stencil(pos, cells, use_cells, i, ndim, org, invh, shift, shape, strides,
+                 periodic, p, idx, w, -1, r0, r1)
+        _deposit(mesh, ndim, p, idx, w, m)
 
 
 @njit(**_NJ)
@@ -643,6 +642,17 @@ def _wrapped(x, org, invh, shift, nf):
         if not (t >= 0.0 and t < nf):
             t = 0.0
     return t
+
+
+@njit(**_NJ)
+def _cic_axis(x, org, invh, n, nf):
+    """Periodic CIC taps on one axis: (cell, next cell, fraction) with nf = float(n)."""
+    t = _wrapped(x, org, invh, 0.5, nf)
+    c = np.int64(t)
+    cb = c + 1
+    if cb == n:
+        cb = 0
+    return c, cb, t - c
 
 
 @njit(**_NJ)
@@ -666,28 +676,13 @@ def _cic3_rows(pos, wts, use_w, wscale, mesh, org, invh, shape, strides, r0, r1,
     h0, h1, h2 = invh[0], invh[1], invh[2]
     everything = r0 == 0 and r1 == n0
     for i in range(i0, i1):
-        t0 = _wrapped(pos[i, 0], o0, h0, 0.5, f0n)
-        c0 = np.int64(t0)
-        c0b = c0 + 1
-        if c0b == n0:
-            c0b = 0
+        c0, c0b, f0 = _cic_axis(pos[i, 0], o0, h0, n0, f0n)
         in_a = everything or (r0 <= c0 < r1)
         in_b = everything or (r0 <= c0b < r1)
         if not (in_a or in_b):
             continue
-        t1 = _wrapped(pos[i, 1], o1, h1, 0.5, f1n)
-        t2 = _wrapped(pos[i, 2], o2, h2, 0.5, f2n)
-        c1 = np.int64(t1)
-        c2 = np.int64(t2)
-        f0 = t0 - c0
-        f1 = t1 - c1
-        f2 = t2 - c2
-        c1b = c1 + 1
-        if c1b == n1:
-            c1b = 0
-        c2b = c2 + 1
-        if c2b == n2:
-            c2b = 0
+        c1, c1b, f1 = _cic_axis(pos[i, 1], o1, h1, n1, f1n)
+        c2, c2b, f2 = _cic_axis(pos[i, 2], o2, h2, n2, f2n)
         m = wscale
         if use_w:
             m = np.float64(wts[i]) * wscale
@@ -891,9 +886,12 @@ def paint_into(mesh_flat, pos, cells, use_cells, wts, use_w, wscale, org, invh, 
     ranges[:, 0, 1] = n
     interior = np.zeros((nb, 2), dtype=np.int64)
     o0, i0 = float(org[0]), float(invh[0])
-    sorted_ = (not use_cells and n0 > 2 * p + 2 and n > 1
+    bin_ = binned(shape, mesh_flat.itemsize, use_cells)
+    # sortedness decides the path when binning applies, and otherwise only whether threads
+    # may skip particles (periodic, several threads); the early-exit pass is spared elsewhere
+    sorted_ = (not use_cells and n0 > 2 * p + 2 and n > 1 and (bin_ or (nb > 1 and periodic))
                and _lead_sorted(pos, o0, i0, n0, max(nb, numba.get_num_threads())))
-    if sorted_ or not binned(shape, mesh_flat.itemsize, use_cells):
+    if sorted_ or not bin_:
         if sorted_ and nb > 1 and periodic:
             _sorted_ranges(pos, o0, i0, n0, p, bounds, ranges, interior)
         _paint_rows(pos, cells, use_cells, wts, use_w, wscale, mesh_flat, org, invh, shape, periodic, p,
@@ -944,24 +942,9 @@ def _readout_cic3_block(mesh, pos, org, invh, shape, strides, scale, out, i0, i1
     h0, h1, h2 = invh[0], invh[1], invh[2]
     f0n, f1n, f2n = float(n0), float(n1), float(n2)
     for i in range(i0, i1):
-        t0 = _wrapped(pos[i, 0], o0, h0, 0.5, f0n)
-        t1 = _wrapped(pos[i, 1], o1, h1, 0.5, f1n)
-        t2 = _wrapped(pos[i, 2], o2, h2, 0.5, f2n)
-        c0 = np.int64(t0)
-        c1 = np.int64(t1)
-        c2 = np.int64(t2)
-        f0 = t0 - c0
-        f1 = t1 - c1
-        f2 = t2 - c2
-        c0b = c0 + 1
-        if c0b == n0:
-            c0b = 0
-        c1b = c1 + 1
-        if c1b == n1:
-            c1b = 0
-        c2b = c2 + 1
-        if c2b == n2:
-            c2b = 0
+        c0, c0b, f0 = _cic_axis(pos[i, 0], o0, h0, n0, f0n)
+        c1, c1b, f1 = _cic_axis(pos[i, 1], o1, h1, n1, f1n)
+        c2, c2b, f2 = _cic_axis(pos[i, 2], o2, h2, n2, f2n)
         g2 = 1.0 - f2
         acc = 0.0
         for k0 in range(2):
