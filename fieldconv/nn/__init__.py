@@ -1,15 +1,66 @@
 """Differentiable layers on the fieldconv backends: 1D spectral CNNs and channel mixers.
 
-Every layer follows one protocol (:class:`Layer`): ``forward``, ``backward``,
-``parameters``, ``grads``, ``train``/``eval``.
+Every layer follows one protocol (:class:`Layer`): ``forward``/``__call__``,
+``backward`` (sets the parameter gradients, returns the input gradient),
+``parameters``/``grads``, ``train``/``eval``.  Batches are (B, C, L) arrays
+of one backend (NumPy, CuPy, any array-API namespace), float32 by default.
+Kernel widths, region bounds and receptive fields are physical: cm^-1 on the
+spectral grid.  See ``docs/nn.md``.
 
 Examples
 --------
->>> from fieldconv.nn import Layer
->>> Layer().training
-True
+>>> import numpy as np
+>>> from fieldconv.nn import Conv1D, Dense, Flatten, ReLU, RegionPool, Sequential
+>>> nu = np.arange(400.0, 4000.0, 1.0)
+>>> net = Sequential(Conv1D(1, 4, width=15.0, grid=nu, random_state=0), ReLU(),
+...                  RegionPool(8), Flatten(), Dense(32, 3, random_state=1))
+>>> net(np.zeros((2, 1, nu.size), np.float32)).shape
+(2, 3)
 """
 
-from ._layer import Layer
+from ._layer import Layer, no_grad
+from .activations import GELU, LeakyReLU, ReLU, Sigmoid
+from .containers import Residual, Sequential
+from .conv import Conv1D, DepthwiseSeparableConv1D
+from .coords import CoordinateChannel
+from .dense import Dense, Flatten
+from .dropout import Dropout
+from .losses import BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
+from .normalization import BatchNorm1D
+from .optim import SGD, Adam, AdamW, Optimizer
+from .pooling import AvgPool1D, GlobalPool, MaxPool1D, RegionPool
+from .spectral import ReceptiveField, kernel_size_for, receptive_field, width_in_wavenumbers
 
-__all__ = ["Layer"]
+__all__ = [
+    "Layer",
+    "no_grad",
+    "Conv1D",
+    "DepthwiseSeparableConv1D",
+    "MaxPool1D",
+    "AvgPool1D",
+    "RegionPool",
+    "GlobalPool",
+    "CoordinateChannel",
+    "Flatten",
+    "Dense",
+    "ReLU",
+    "LeakyReLU",
+    "GELU",
+    "Sigmoid",
+    "Dropout",
+    "BatchNorm1D",
+    "Sequential",
+    "Residual",
+    "Loss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "MSELoss",
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "kernel_size_for",
+    "receptive_field",
+    "ReceptiveField",
+    "width_in_wavenumbers",
+]
