@@ -20,16 +20,22 @@ Examples
 
 from ._layer import Layer, no_grad
 from .activations import GELU, LeakyReLU, ReLU, Sigmoid
+from .architectures import spectral_cnn
 from .containers import Residual, Sequential
 from .conv import Conv1D, DepthwiseSeparableConv1D
 from .coords import CoordinateChannel
 from .dense import Dense, Flatten
 from .dropout import Dropout
+from .estimator import SpectralCNNClassifier
+from .metrics import f1_per_group, f1_score, multilabel_report, perfection_rate, tune_thresholds
 from .losses import BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
 from .normalization import BatchNorm1D
 from .optim import SGD, Adam, AdamW, Optimizer
 from .pooling import AvgPool1D, GlobalPool, MaxPool1D, RegionPool
+from .saving import build_model, load_model, model_spec, save_model
+from .schedules import ConstantLR, CosineLR, ReduceOnPlateau, Schedule, StepLR
 from .spectral import ReceptiveField, kernel_size_for, receptive_field, width_in_wavenumbers
+from .training import History, predict, train
 
 __all__ = [
     "Layer",
@@ -59,6 +65,25 @@ __all__ = [
     "SGD",
     "Adam",
     "AdamW",
+    "Schedule",
+    "ConstantLR",
+    "StepLR",
+    "CosineLR",
+    "ReduceOnPlateau",
+    "spectral_cnn",
+    "SpectralCNNClassifier",
+    "train",
+    "save_model",
+    "load_model",
+    "model_spec",
+    "build_model",
+    "predict",
+    "History",
+    "f1_per_group",
+    "f1_score",
+    "perfection_rate",
+    "tune_thresholds",
+    "multilabel_report",
     "kernel_size_for",
     "receptive_field",
     "ReceptiveField",

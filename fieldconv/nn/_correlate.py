@@ -1,22 +1,26 @@
 """Grouped 1D correlation as matrix products on the window, and its two adjoints.
 
-With ``cols = unfold(x)`` reshaped to ``(B, g, C/g * k, L_out)`` and the
-weights ``w`` of shape ``(O, C/g, k)`` reshaped to ``(g, O/g, C/g * k)``::
+A chunk of ``b`` samples is laid out channel-major, ``xt = x.transpose(1, 0, 2)``
+of shape (C, b, L), and unfolded with the taps before the batch, so that its
+windows form one matrix ``cols`` of shape (g, C/g * k, b * L_out) whose
+columns are all (sample, output point) pairs.  With the weights ``w`` of
+shape (O, C/g, k) viewed as ``W`` (g, O/g, C/g * k)::
 
-    y      = w @ cols                       (forward: the correlation)
-    dx     = fold(w^T @ dy)                 (adjoint in x: convolution with the flipped kernel)
-    dw     = sum_b dy @ cols^T              (adjoint in w: correlation of x with dy)
+    y      = W @ cols                       (forward: the correlation)
+    dx     = fold(W^T @ dy)                 (adjoint in x: convolution with the flipped kernel)
+    dw     = dy @ cols^T                    (adjoint in w: correlation of x with dy)
 
-Each is one batched matrix product (BLAS ``sgemm``/``dgemm`` on the host,
-cuBLAS on CuPy) around the window maps of :mod:`fieldconv.nn._window`.
+with ``dy`` laid out as (g, O/g, b * L_out).  Each is one matrix product per
+chunk and group (BLAS ``sgemm``/``dgemm`` on the host, cuBLAS on CuPy) around
+the window maps of :mod:`fieldconv.nn._window`; the weight gradient's inner
+dimension runs over the whole chunk.
 
 The batch is processed in chunks so that the unfolded windows (``k`` times
 the input) stay small: on the host a chunk's windows fit in about
 :data:`HOST_CHUNK_BYTES` (the L2 cache of one core, where the matrix
 product reads them back); on a device, whole batches up to
-:data:`DEVICE_CHUNK_BYTES`.  The chunking changes no result: every output
-sample depends on its own input sample only, and the weight gradient sums
-per-chunk products in batch order.
+:data:`DEVICE_CHUNK_BYTES`.  The chunking changes no result but the order
+of the weight gradient's sum over samples.
 
 Private module.
 """
@@ -42,6 +46,19 @@ def _grouped_weight(xp, w, groups):
     return xp.reshape(w, (groups, out_ch // groups, cg * k))
 
 
+def _cols(be, win, x, c0, c1, groups):
+    """Windows of samples c0:c1 as (g, C/g * k, n * L_out)."""
+    xp = be.xp
+    xt = xp.permute_dims(x[c0:c1, ...], (1, 0, 2))  # (C, n, L)
+    cols = win.unfold(be, xt, tap_axis=-3)  # (C, k, n, L_out), a new contiguous array
+    c, k, n, lo = cols.shape
+    return xp.reshape(cols, (groups, (c // groups) * k, n * lo))
+
+
+def _itemsize(x):
+    return 4 if dtype_name(x.dtype) == "float32" else 8
+
+
 def correlate(be, x, w, bias, win, groups):
     """``y[b, o, t] = bias[o] + sum_{c in group(o), j} w[o, c, j] * xpad[b, c, t*s + j*d]``.
 
@@ -63,28 +80,24 @@ def correlate(be, x, w, bias, win, groups):
     out_ch, cg, k = w.shape
     lo = win.out_length
     wm = _grouped_weight(xp, w, groups)
-    bcol = None if bias is None else xp.reshape(bias, (out_ch, 1))
-    itemsize = 4 if dtype_name(x.dtype) == "float32" else 8
-    step = chunk_size(be, batch, channels * k * lo * itemsize)
-    y = None if step >= batch else be.empty((batch, out_ch, lo), dtype_name(x.dtype))
+    bcol = None if bias is None else xp.reshape(bias, (out_ch, 1, 1))
+    step = chunk_size(be, batch, channels * k * lo * _itemsize(x))
+    y = be.empty((batch, out_ch, lo), dtype_name(x.dtype))
     for c0 in range(0, batch, step):
         c1 = min(batch, c0 + step)
-        cols = xp.reshape(win.unfold(be, x[c0:c1, ...]), (c1 - c0, groups, cg * k, lo))
-        yc = xp.reshape(xp.matmul(wm, cols), (c1 - c0, out_ch, lo))
+        yc = xp.reshape(xp.matmul(wm, _cols(be, win, x, c0, c1, groups)), (out_ch, c1 - c0, lo))
         if bcol is not None:
             yc += bcol
-        if y is None:
-            return yc
-        y[c0:c1, ...] = yc
+        y[c0:c1, ...] = xp.permute_dims(yc, (1, 0, 2))
     return y
 
 
 def correlate_backward(be, x, w, gy, win, groups, *, need_input_grad=True):
     """Gradients of :func:`correlate`: ``(dx, dw, db)`` from the output gradient `gy`.
 
-    ``dx`` (B, C, L) is ``fold(w^T @ gy)`` (None when `need_input_grad` is
-    False), ``dw`` (O, C/groups, k) is ``sum_b gy @ unfold(x)^T`` and ``db``
-    (O,) is ``gy`` summed over batch and length.
+    ``dx`` (B, C, L) is ``fold(W^T @ gy)`` (None when `need_input_grad` is
+    False), ``dw`` (O, C/groups, k) is ``gy @ cols^T`` summed over chunks and
+    ``db`` (O,) is ``gy`` summed over batch and length.
     """
     xp = be.xp
     batch, channels = x.shape[0], x.shape[1]
@@ -93,20 +106,17 @@ def correlate_backward(be, x, w, gy, win, groups, *, need_input_grad=True):
     lo = win.out_length
     dt = dtype_name(x.dtype)
     wmT = _grouped_weight(xp, w, groups).mT  # (g, C/g*k, O/g)
-    itemsize = 4 if dt == "float32" else 8
-    step = chunk_size(be, batch, channels * k * lo * itemsize)
+    step = chunk_size(be, batch, channels * k * lo * _itemsize(x))
     dx = be.empty((batch, channels, win.length), dt) if need_input_grad else None
     dw = None
     for c0 in range(0, batch, step):
         c1 = min(batch, c0 + step)
         n = c1 - c0
-        gyc = xp.reshape(gy[c0:c1, ...], (n, groups, og, lo))
-        cols = xp.reshape(win.unfold(be, x[c0:c1, ...]), (n, groups, cg * k, lo))
-        part = xp.matmul(gyc, cols.mT)  # (n, g, O/g, C/g*k)
-        part = part[0, ...] if n == 1 else xp.sum(part, axis=0)
+        gyc = xp.reshape(xp.permute_dims(gy[c0:c1, ...], (1, 0, 2)), (groups, og, n * lo))  # a copy
+        part = xp.matmul(gyc, _cols(be, win, x, c0, c1, groups).mT)  # (g, O/g, C/g*k)
         dw = part if dw is None else dw + part
         if need_input_grad:
-            dcols = xp.reshape(xp.matmul(wmT, gyc), (n, channels, k, lo))
-            dx[c0:c1, ...] = win.fold(be, dcols)
+            dcols = xp.reshape(xp.matmul(wmT, gyc), (channels, k, n, lo))
+            dx[c0:c1, ...] = xp.permute_dims(win.fold(be, dcols, tap_axis=-3), (1, 0, 2))
     db = xp.sum(gy, axis=(0, 2))
     return dx, xp.reshape(dw, (out_ch, cg, k)), db

@@ -113,25 +113,31 @@ class Window:
             parts.append(be.zeros(lead + (self.pad_right,), dt) + fill)
         return xp.concat(parts, axis=-1)
 
-    def unfold(self, be, x, fill=0.0):
+    def unfold(self, be, x, fill=0.0, *, tap_axis=-2):
         """(..., length) -> (..., kernel_size, out_length): the windows, tap by tap.
 
         Points read from the padding are `fill` (zero for correlations,
-        minus infinity for max pooling).
+        minus infinity for max pooling).  With ``tap_axis=-3`` the taps go
+        before the last two axes: (A, B, length) -> (A, kernel_size, B,
+        out_length), the layout in which a batch joins the columns of one
+        matrix product.
         """
         xpad = self.pad(be, x, fill)
-        return be.xp.stack([xpad[..., self.tap(j)] for j in range(self.kernel_size)], axis=-2)
+        return be.xp.stack([xpad[..., self.tap(j)] for j in range(self.kernel_size)], axis=tap_axis)
 
-    def fold(self, be, cols):
-        """(..., kernel_size, out_length) -> (..., length): the adjoint of :meth:`unfold`.
+    def fold(self, be, cols, *, tap_axis=-2):
+        """The adjoint of :meth:`unfold` (same `tap_axis`): windows back to (..., length).
 
         Every window entry is added back to the input point it was read
         from; entries read from the padding are dropped.
         """
-        lead = tuple(cols.shape[:-2])
+        if tap_axis not in (-2, -3):
+            raise ValueError(f"tap_axis must be -2 or -3; got {tap_axis}")
+        shape = tuple(cols.shape)
+        lead = shape[:-2] if tap_axis == -2 else shape[:-3] + shape[-2:-1]
         out = be.zeros(lead + (self.padded_length,), _np_dtype(cols))
         for j in range(self.kernel_size):
-            out[..., self.tap(j)] += cols[..., j, :]
+            out[..., self.tap(j)] += cols[..., j, :] if tap_axis == -2 else cols[..., j, :, :]
         return self.crop(out)
 
     def crop(self, xpad):

@@ -45,7 +45,7 @@ class CoordinateChannel(Layer):
         return f"CoordinateChannel(grid={self.grid!r})"
 
     def config(self):
-        return {}
+        return {"grid": None if self.grid is None else self.grid.metadata()}
 
     def coordinate(self, length):
         """The appended channel on a `length`-point map, as float64 NumPy values."""

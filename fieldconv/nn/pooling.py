@@ -287,7 +287,8 @@ class RegionPool(_Stateless):
         return f"RegionPool({what}, reduce={self.reduce!r})"
 
     def config(self):
-        return {"n_bins": self.n_bins, "ranges": self.ranges, "reduce": self.reduce}
+        return {"n_bins": self.n_bins, "ranges": self.ranges, "reduce": self.reduce,
+                "grid": None if self.grid is None else self.grid.metadata()}
 
     def window_geometry(self):
         return None

@@ -1,0 +1,420 @@
+"""A scikit-learn-style estimator: :class:`SpectralCNNClassifier` for functional groups in IR spectra."""
+
+import math
+import time
+
+import numpy as np
+
+from ._checks import check_choice, check_int, check_real
+from ._grid import as_grid
+from ._init import as_generator
+
+__all__ = ["SpectralCNNClassifier"]
+
+_PARAMS = (
+    "grid", "resolution", "head", "channels", "kernel_size", "region_width", "hidden", "dropout", "epochs",
+    "batch_size", "learning_rate", "weight_decay", "validation_fraction", "patience", "class_weight", "threshold",
+    "augment", "dtype", "backend", "random_state", "verbose",
+)
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+class SpectralCNNClassifier:
+    """Multi-label classifier of spectra (which functional groups a molecule has), a 1D CNN inside.
+
+    Parameters
+    ----------
+    grid : array_like, Quantity or SpectralAxis, optional
+        Wavenumber axis of the spectra (cm^-1, uniform, ascending or
+        descending).  None: the columns of ``X`` are taken as a 1 cm^-1 grid
+        (kernel widths then count points).
+    resolution : float or Quantity, optional
+        Instrument resolution of the data, FWHM in cm^-1 (default 4).
+    head : {"region", "global", "flatten"}, optional
+        Classifier head (default "region": pooling over wavenumber regions,
+        which keeps where bands sit; "global" is the position-blind
+        negative control).  See :func:`~fieldconv.nn.spectral_cnn`.
+    channels, kernel_size, region_width, hidden, dropout
+        Architecture, as :func:`~fieldconv.nn.spectral_cnn` (defaults
+        (16, 32, 64, 64), 7, 50 cm^-1, 128, 0.3).
+    epochs : int, optional
+        Training epochs (default 16), with a cosine learning-rate decay.
+    batch_size : int, optional
+        Default 64.
+    learning_rate, weight_decay : float, optional
+        AdamW settings (defaults 3e-3 and 1e-4).
+    validation_fraction : float, optional
+        Fraction of the training spectra held out for early stopping and the
+        decision thresholds (default 0.1; 0: none).
+    patience : int, optional
+        Early stopping after this many epochs without a lower validation
+        loss (default None: all epochs, the best one kept).
+    class_weight : {None, "balanced"}, optional
+        "balanced": positive examples of each group weighted by
+        ``n_negative / n_positive`` (clipped to [1, 20]) in the loss.
+    threshold : "tune" or float, optional
+        Decision threshold on the probabilities: per group, tuned for F1 on
+        the validation spectra ("tune", the default) or one fixed value.
+    augment : bool, optional
+        Train on augmented batches (wavenumber shifts of +-2 cm^-1, baselines,
+        transmittance noise, same-label mixing); default False.
+    dtype : {"float32", "float64"}, optional
+        Default "float32".
+    backend : str or Backend, optional
+        Where the network runs ("numpy", "pyfftw", "cupy", ...).
+    random_state : None or int, optional
+        Seed of the weights, the split, the shuffling and the augmentation.
+    verbose : bool, optional
+        Show a progress bar while fitting.
+
+    Attributes
+    ----------
+    model_ : Sequential
+        The trained network (outputs logits).
+    grid_ : Grid
+        The grid the model was fitted on.
+    thresholds_ : ndarray (n_groups,)
+    n_groups_, n_features_in_ : int
+    history_ : History
+    fit_time_ : float
+        Seconds spent in :meth:`fit`.
+
+    Examples
+    --------
+    >>> from fieldconv.datasets import synthetic_ir
+    >>> from fieldconv.nn import SpectralCNNClassifier
+    >>> data = synthetic_ir(64, random_state=0)
+    >>> clf = SpectralCNNClassifier(grid=data.grid, epochs=1, random_state=0).fit(data.X, data.Y)
+    >>> clf.predict(data.X[:2]).shape, clf.predict_proba(data.X[:2]).dtype
+    ((2, 16), dtype('float64'))
+    """
+
+    def __init__(self, grid=None, *, resolution=4.0, head="region", channels=(16, 32, 64, 64), kernel_size=7,
+                 region_width=50.0, hidden=128, dropout=0.3, epochs=16, batch_size=64, learning_rate=3e-3,
+                 weight_decay=1e-4, validation_fraction=0.1, patience=None, class_weight=None, threshold="tune",
+                 augment=False, dtype="float32", backend=None, random_state=None, verbose=False):
+        self.grid = grid
+        self.resolution = resolution
+        self.head = head
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.region_width = region_width
+        self.hidden = hidden
+        self.dropout = dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.class_weight = class_weight
+        self.threshold = threshold
+        self.augment = augment
+        self.dtype = dtype
+        self.backend = backend
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------ sklearn API
+    def get_params(self, deep=True):
+        """The constructor parameters, as a dict."""
+        return {k: getattr(self, k) for k in _PARAMS}
+
+    def set_params(self, **params):
+        """Set constructor parameters; returns self."""
+        for k, v in params.items():
+            if k not in _PARAMS:
+                raise ValueError(f"invalid parameter {k!r} for SpectralCNNClassifier; valid: {', '.join(_PARAMS)}")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self):
+        default = SpectralCNNClassifier()
+        changed = []
+        for k in _PARAMS:
+            v = getattr(self, k)
+            d = getattr(default, k)
+            if v is d or (type(v) is type(d) and not isinstance(v, np.ndarray) and v == d):
+                continue
+            changed.append(f"{k}=<{len(v)} points>" if k == "grid" and v is not None and np.ndim(v) == 1
+                           else f"{k}={v!r}")
+        return f"SpectralCNNClassifier({', '.join(changed)})"
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="classifier",
+            target_tags=TargetTags(required=True, multi_output=True, single_output=False),
+            classifier_tags=ClassifierTags(multi_class=False, multi_label=True),
+            input_tags=InputTags(two_d_array=True, allow_nan=False),
+            non_deterministic=False,
+        )
+
+    # -------------------------------------------------------------- checks
+    def _check_X(self, X, n_points=None, name="X"):
+        from ..backend import get_backend
+
+        if hasattr(X, "__array_namespace__") and not isinstance(X, np.ndarray):
+            X = get_backend(like=X).to_numpy(X)  # spectra on a device: copied once, by request of fit/predict
+        try:
+            X = np.asarray(X)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be an array of spectra (n_samples, n_points); got {type(X).__name__}") from exc
+        if X.dtype.kind not in "fiub":
+            raise TypeError(f"{name} must hold real numbers; got dtype {X.dtype}")
+        if X.ndim == 3 and X.shape[1] == 1:
+            X = X[:, 0, :]
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be 2-D (n_samples, n_points) or (n_samples, 1, n_points); got shape {X.shape}")
+        if X.shape[0] < 1:
+            raise ValueError(f"{name} must hold at least one spectrum; got shape {X.shape}")
+        X = X.astype(np.dtype(self.dtype), copy=False)
+        bad = ~np.isfinite(X)
+        if bad.any():
+            rows = np.flatnonzero(bad.any(axis=1))
+            raise ValueError(f"{name} must be finite; spectra {rows[:5].tolist()} hold NaN or infinite values "
+                             f"({int(bad.sum())} values in all)")
+        if n_points is not None and X.shape[1] != n_points:
+            raise ValueError(
+                f"{name} has {X.shape[1]} points per spectrum but the model's grid has {n_points} "
+                f"({self.grid_!r}); pass grid= (and resample=True) to predict on another grid"
+            )
+        return X
+
+    @staticmethod
+    def _check_Y(Y, n_samples):
+        Y = np.asarray(Y)
+        if Y.ndim != 2:
+            raise ValueError(
+                f"Y must be 2-D multi-label targets (n_samples, n_groups) of 0/1; got shape {Y.shape}"
+            )
+        if Y.shape[0] != n_samples:
+            raise ValueError(f"Y must have one row per spectrum ({n_samples}); got {Y.shape[0]}")
+        if Y.dtype.kind not in "biuf" or not np.all((Y == 0) | (Y == 1)):
+            bad = np.unique(Y[~((Y == 0) | (Y == 1))])[:5] if Y.dtype.kind in "biuf" else Y.dtype
+            raise ValueError(f"Y must hold labels 0 and 1 only; got {bad!r}")
+        return Y.astype(np.uint8)
+
+    def _check_params(self):
+        check_choice("head", self.head, ("region", "global", "flatten"))
+        check_int("epochs", self.epochs, minimum=1)
+        check_int("batch_size", self.batch_size, minimum=1)
+        check_real("learning_rate", self.learning_rate, minimum=0.0, strict_min=True)
+        check_real("weight_decay", self.weight_decay, minimum=0.0)
+        check_real("validation_fraction", self.validation_fraction, minimum=0.0, maximum=1.0, strict_max=True)
+        if self.class_weight not in (None, "balanced"):
+            raise ValueError(f"class_weight must be None or 'balanced'; got {self.class_weight!r}")
+        if not (isinstance(self.threshold, str) and self.threshold == "tune"):
+            check_real("threshold", self.threshold, minimum=0.0, maximum=1.0, strict_min=True, strict_max=True)
+        if np.dtype(self.dtype) not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be float32 or float64; got {self.dtype!r}")
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, Y):
+        """Train on spectra `X` (n_samples, n_points) and 0/1 group labels `Y` (n_samples, n_groups).
+
+        Raises
+        ------
+        ValueError
+            NaN or infinite spectra, labels other than 0/1, a `Y` that is not
+            2-D, spectra whose length differs from the grid, bad parameters.
+        TypeError
+            Non-numeric inputs or parameters of the wrong type.
+        """
+        from .architectures import spectral_cnn
+        from .losses import BCEWithLogitsLoss
+        from .metrics import tune_thresholds
+        from .optim import AdamW
+        from .schedules import CosineLR
+        from .training import train
+
+        t0 = time.perf_counter()
+        self._check_params()
+        X = self._check_X(X)
+        Y = self._check_Y(Y, X.shape[0])
+        n, n_points = X.shape
+        grid = as_grid(self.grid if self.grid is not None else np.arange(float(n_points)), resolution=self.resolution)
+        if len(grid) != n_points:
+            raise ValueError(f"X has {n_points} points per spectrum but grid has {len(grid)}")
+        rng = as_generator(self.random_state)
+        order = rng.permutation(n)
+        n_val = int(round(self.validation_fraction * n)) if self.validation_fraction > 0 and n >= 10 else 0
+        val, tr = order[:n_val], np.sort(order[n_val:])
+        # one scalar standardisation of the absorbance (the first batch norm takes care of the rest)
+        self.offset_ = float(X[tr].mean())
+        self.scale_ = float(X[tr].std()) or 1.0
+        Xs = ((X - self.offset_) / self.scale_).astype(np.dtype(self.dtype))[:, None, :]
+        self.model_ = spectral_cnn(
+            grid, Y.shape[1], resolution=grid.resolution, channels=self.channels, kernel_size=self.kernel_size,
+            head=self.head, region_width=self.region_width, hidden=self.hidden, dropout=self.dropout,
+            dtype=self.dtype, backend=self.backend, random_state=int(rng.integers(2**31)),
+        )
+        pos_weight = None
+        if self.class_weight == "balanced":
+            p = Y[tr].mean(axis=0)
+            pos_weight = np.clip((1 - p) / np.maximum(p, 1e-12), 1.0, 20.0)
+        loss = BCEWithLogitsLoss(pos_weight=pos_weight)
+        opt = AdamW(self.model_.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        augment = self._augmenter(grid) if self.augment else None
+        self.history_ = train(
+            self.model_, Xs[tr], Y[tr], loss=loss, optimizer=opt, epochs=self.epochs, batch_size=self.batch_size,
+            validation_data=(Xs[val], Y[val]) if n_val else None, patience=self.patience,
+            schedule=CosineLR(self.epochs, warmup=min(1.0, self.epochs / 10)), augment=augment,
+            random_state=int(rng.integers(2**31)), progress=bool(self.verbose),
+        )
+        self.grid_ = grid
+        self.n_groups_ = Y.shape[1]
+        self.n_features_in_ = n_points
+        self.classes_ = [np.array([0, 1])] * self.n_groups_
+        if isinstance(self.threshold, str) and n_val:
+            self.thresholds_ = tune_thresholds(Y[val], self._proba_standardised(Xs[val]))
+        else:
+            t = 0.5 if isinstance(self.threshold, str) else float(self.threshold)
+            self.thresholds_ = np.full(self.n_groups_, t)
+        self.fit_time_ = time.perf_counter() - t0
+        return self
+
+    def _augmenter(self, grid):
+        from .augment import AddBaseline, Compose, MixSameLabels, TransmittanceNoise, WavenumberShift
+
+        physical = Compose(MixSameLabels(p=0.3), WavenumberShift(grid, 2.0), AddBaseline(0.01),
+                           TransmittanceNoise(0.002, p=0.5))
+        off, scale = self.offset_, self.scale_
+
+        def augment(Xb, Yb, rng):  # augment in absorbance, train on the standardised values
+            Xa, Ya = physical(Xb * scale + off, Yb, rng)
+            return (Xa - off) / scale, Ya
+
+        return augment
+
+    # -------------------------------------------------------------- predict
+    def _fitted(self):
+        if not hasattr(self, "model_"):
+            try:
+                from sklearn.exceptions import NotFittedError
+            except ImportError:  # pragma: no cover - scikit-learn is optional
+                NotFittedError = AttributeError
+            raise NotFittedError("this SpectralCNNClassifier is not fitted yet: call fit(X, Y) first")
+
+    def _prepare(self, X, grid, resample, source_resolution):
+        self._fitted()
+        if grid is None:
+            return self._check_X(X, len(self.grid_))
+        g = as_grid(grid, name="grid")
+        X = self._check_X(X, len(g))
+        if g.same_as(self.grid_):
+            return X
+        if not resample:
+            raise ValueError(
+                f"grid {g!r} differs from the model's grid {self.grid_!r}; pass resample=True to resample the "
+                "spectra onto it with fieldconv.spectra.resample"
+            )
+        from ..spectra import resample as resample_spectra
+
+        res = self.grid_.resolution
+        Xr = resample_spectra(X.astype(np.float64), g.values, self.grid_.values, resolution=res,
+                              source_resolution=source_resolution)
+        if not np.all(np.isfinite(Xr)):
+            raise ValueError(
+                f"grid {g!r} does not cover the model's grid {self.grid_!r}: resampling leaves points without data"
+            )
+        return Xr.astype(np.dtype(self.dtype))
+
+    def _proba_standardised(self, Xs):
+        from ..backend import get_backend
+        from .training import predict
+
+        z = predict(self.model_, Xs, batch_size=256)
+        return _sigmoid(np.asarray(get_backend(like=z).to_numpy(z), dtype=np.float64))
+
+    def decision_function(self, X, *, grid=None, resample=False, source_resolution=None):
+        """Logits (n_samples, n_groups), float64."""
+        from ..backend import get_backend
+        from .training import predict
+
+        X = self._prepare(X, grid, resample, source_resolution)
+        Xs = ((X - self.offset_) / self.scale_).astype(np.dtype(self.dtype))[:, None, :]
+        z = predict(self.model_, Xs, batch_size=256)
+        return np.asarray(get_backend(like=z).to_numpy(z), dtype=np.float64)
+
+    def predict_proba(self, X, *, grid=None, resample=False, source_resolution=None):
+        """Probability of each group, (n_samples, n_groups), float64.
+
+        Parameters
+        ----------
+        X : array_like (n_samples, n_points)
+            Spectra on the model's grid, or on `grid`.
+        grid : array_like, Quantity or SpectralAxis, optional
+            The spectra's own axis.  If it differs from the model's grid the
+            call refuses unless `resample` is True.
+        resample : bool, optional
+            Bring spectra on another grid onto the model's with
+            :func:`fieldconv.spectra.resample` (band areas conserved, degraded
+            to the model's resolution when `source_resolution` is finer).
+        source_resolution : float, optional
+            Resolution (cm^-1) of the given spectra, for the resampling.
+
+        Raises
+        ------
+        ValueError
+            NaN spectra; a length or grid that differs from the model's (without
+            `resample`); a grid that does not cover the model's.
+        """
+        return _sigmoid(self.decision_function(X, grid=grid, resample=resample, source_resolution=source_resolution))
+
+    def predict(self, X, *, grid=None, resample=False, source_resolution=None):
+        """0/1 group labels (n_samples, n_groups), int64: probabilities at or above the thresholds."""
+        p = self.predict_proba(X, grid=grid, resample=resample, source_resolution=source_resolution)
+        return (p >= self.thresholds_).astype(np.int64)
+
+    def score(self, X, Y):
+        """Micro-averaged F1 of :meth:`predict` against `Y`."""
+        from .metrics import f1_score
+
+        X = self._prepare(X, None, False, None)
+        return f1_score(self._check_Y(Y, X.shape[0]), self.predict(X), "micro")
+
+    # ----------------------------------------------------------------- files
+    def save(self, path):
+        """Write the fitted classifier (network, grid, thresholds, settings) to HDF5, atomically."""
+        from .saving import save_model
+
+        self._fitted()
+        params = {k: v for k, v in self.get_params().items() if k not in ("grid", "backend")}
+        params["channels"] = list(params["channels"])
+        params["random_state"] = params["random_state"] if isinstance(params["random_state"], (int, type(None))) else None
+        meta = {
+            "estimator": "SpectralCNNClassifier",
+            "params": params,
+            "thresholds": self.thresholds_.tolist(),
+            "offset": self.offset_,
+            "scale": self.scale_,
+            "n_groups": self.n_groups_,
+            "fit_time": self.fit_time_,
+        }
+        save_model(self.model_, path, grid=self.grid_, metadata=meta)
+
+    @classmethod
+    def load(cls, path, *, backend=None):
+        """Read a classifier written by :meth:`save`."""
+        from .saving import load_model
+
+        model, grid, meta = load_model(path, backend=backend)
+        if meta.get("estimator") != "SpectralCNNClassifier":
+            raise ValueError(f"{path!s} holds a model but not a SpectralCNNClassifier")
+        params = dict(meta["params"])
+        params["channels"] = tuple(params["channels"])
+        clf = cls(grid=np.array(grid.values), backend=backend, **params)
+        clf.model_ = model
+        clf.grid_ = grid
+        clf.thresholds_ = np.asarray(meta["thresholds"], dtype=np.float64)
+        clf.offset_, clf.scale_ = float(meta["offset"]), float(meta["scale"])
+        clf.n_groups_ = int(meta["n_groups"])
+        clf.n_features_in_ = len(grid)
+        clf.classes_ = [np.array([0, 1])] * clf.n_groups_
+        clf.fit_time_ = float(meta.get("fit_time", math.nan))
+        return clf
