@@ -14,7 +14,7 @@ are the usual chart ranges; widths are typical condensed-phase values
 (sharp triple-bond stretches ~10 cm^-1, carbonyls ~20 cm^-1, hydrogen-bonded
 O-H and N-H 100-300 cm^-1, the carboxylic-acid O-H envelope 400-700 cm^-1).
 
-Groups overlap as they do in real spectra: the carbonyls of ketones,
+Band labels are unique within a group.  Groups overlap as they do in real spectra: the carbonyls of ketones,
 aldehydes, esters and acids lie within 1700-1750 cm^-1; nitrile, isocyanate
 and alkyne stretches within 2100-2275 cm^-1; O-H and N-H stretches within
 3100-3500 cm^-1; C-O stretches of alcohols, ethers and esters within
@@ -89,10 +89,10 @@ GROUP_BANDS = {
     ),
     "aromatic": (
         Band("aromatic C-H stretch", 3000, 3100, 10, 20, _S["w"]),
-        Band("ring C=C stretch", 1585, 1610, 8, 15, _S["m"]),
-        Band("ring C=C stretch", 1480, 1510, 8, 15, _S["m"]),
-        Band("overtone/combination", 1900, 2000, 20, 40, _S["vw"]),
-        Band("overtone/combination", 1750, 1850, 20, 40, _S["vw"]),
+        Band("ring C=C stretch, 1600", 1585, 1610, 8, 15, _S["m"]),
+        Band("ring C=C stretch, 1500", 1480, 1510, 8, 15, _S["m"]),
+        Band("overtone/combination, upper", 1900, 2000, 20, 40, _S["vw"]),
+        Band("overtone/combination, lower", 1750, 1850, 20, 40, _S["vw"]),
         Band("C-H out-of-plane bend", 730, 800, 10, 25, _S["s"]),
         Band("ring out-of-plane bend", 680, 710, 10, 20, _S["m"]),
     ),

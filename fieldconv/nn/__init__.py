@@ -27,11 +27,13 @@ from .coords import CoordinateChannel
 from .dense import Dense, Flatten
 from .dropout import Dropout
 from .estimator import SpectralCNNClassifier
+from .gradcam import GradCAM, grad_cam, plot_grad_cam
 from .metrics import f1_per_group, f1_score, multilabel_report, perfection_rate, tune_thresholds
 from .losses import BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
 from .normalization import BatchNorm1D
 from .optim import SGD, Adam, AdamW, Optimizer
 from .pooling import AvgPool1D, GlobalPool, MaxPool1D, RegionPool
+from .pruning import PruneReport, count_flops, count_parameters, prune_filters
 from .saving import build_model, load_model, model_spec, save_model
 from .schedules import ConstantLR, CosineLR, ReduceOnPlateau, Schedule, StepLR
 from .spectral import ReceptiveField, kernel_size_for, receptive_field, width_in_wavenumbers
@@ -84,6 +86,13 @@ __all__ = [
     "perfection_rate",
     "tune_thresholds",
     "multilabel_report",
+    "grad_cam",
+    "GradCAM",
+    "plot_grad_cam",
+    "prune_filters",
+    "PruneReport",
+    "count_parameters",
+    "count_flops",
     "kernel_size_for",
     "receptive_field",
     "ReceptiveField",

@@ -28,6 +28,7 @@ Private module; :class:`Layer` and :func:`no_grad` are re-exported by
 """
 
 import contextlib
+import copy
 
 __all__ = ["Layer", "ParametrisedLayer", "no_grad"]
 
@@ -61,6 +62,51 @@ class Layer:
 
     def __call__(self, x):
         return self.forward(x)
+
+    #: Attributes that hold one forward's state or caches: not pickled.
+    _transient = ("_x", "_saved", "_mask", "_shape", "_out_shape", "_windows", "_cache", "_bins")
+
+    def __getstate__(self):
+        from ..backend import Backend
+
+        state = {}
+        for k, v in self.__dict__.items():
+            if k in self._transient:
+                continue
+            if isinstance(v, Backend):
+                if v.name == "array_api":
+                    raise TypeError(
+                        f"cannot pickle a {type(self).__name__} on a generic array-API backend; "
+                        "save it with fieldconv.nn.save_model instead"
+                    )
+                v = _BackendRef(v.name, v.threads)
+            state[k] = v
+        return state
+
+    def __deepcopy__(self, memo):
+        """A copy with copied arrays, sharing the backend objects (not copyable: they hold modules)."""
+        from ..backend import Backend
+
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for k, v in self.__dict__.items():
+            if k in self._transient:
+                new.__dict__[k] = {} if k in ("_windows", "_cache", "_bins") else None
+            elif isinstance(v, Backend):
+                new.__dict__[k] = v
+            elif hasattr(v, "__array_namespace__") and not isinstance(v, type):
+                new.__dict__[k] = v.__array_namespace__().asarray(v, copy=True)
+            else:
+                new.__dict__[k] = copy.deepcopy(v, memo)
+        return new
+
+    def __setstate__(self, state):
+        for k, v in state.items():
+            if isinstance(v, _BackendRef):
+                v = v.resolve()
+            self.__dict__[k] = v
+        for k in self._transient:  # fresh caches, no forward state
+            self.__dict__.setdefault(k, {} if k in ("_windows", "_cache", "_bins") else None)
 
     def forward(self, x):
         """The layer's output for input `x`."""
@@ -125,6 +171,20 @@ class Layer:
     def eval(self):
         """Set inference mode; returns self."""
         return self.train(False)
+
+
+class _BackendRef:
+    """A backend by name in a pickle (the backend object holds modules and plan caches)."""
+
+    def __init__(self, name, threads):
+        self.name, self.threads = name, threads
+
+    def resolve(self):
+        from ..backend import get_backend
+
+        if self.name == "cupy":
+            return get_backend("cupy")
+        return get_backend(self.name, threads=self.threads)
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ the widths of the bands of interest into a network:
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -37,6 +38,13 @@ from .pooling import GlobalPool, MaxPool1D, RegionPool
 from .spectral import kernel_size_for, receptive_field
 
 __all__ = ["spectral_cnn", "HEADS"]
+
+
+def _odd_at_most(k, n):
+    """The odd kernel size nearest `k` (ties up) that fits in `n` points (at least 1)."""
+    k = 2 * int(math.floor((k - 1) / 2 + 0.5)) + 1
+    top = n if n % 2 else n - 1
+    return max(1, min(k, top))
 
 #: Heads of :func:`spectral_cnn`.
 HEADS = ("region", "global", "flatten")
@@ -87,8 +95,13 @@ def spectral_cnn(grid, n_outputs, *, resolution=4.0, narrowest_band=8.0, broades
     Raises
     ------
     ValueError
-        Bad sizes or widths; a grid too short for the first kernel or for
-        the pooling the receptive field needs.
+        Bad sizes or widths.
+
+    Warns
+    -----
+    UserWarning
+        On a grid too short for a receptive field of `broadest_band`
+        (kernels and blocks are then cut to what the grid allows).
 
     Examples
     --------
@@ -126,29 +139,37 @@ def spectral_cnn(grid, n_outputs, *, resolution=4.0, narrowest_band=8.0, broades
     kw = {"dtype": dtype, "backend": backend}
 
     first_width = 1.25 * math.hypot(narrowest, resolution)
-    k1 = kernel_size_for(first_width, g)
-    stride1 = max(1, int(math.floor(resolution / (2.0 * g.spacing))))
+    n = len(g)
+    try:
+        k1 = kernel_size_for(first_width, g)
+    except ValueError:  # wider than a (very short) grid: the whole grid
+        k1 = _odd_at_most(n, n)
+    stride1 = max(1, min(int(math.floor(resolution / (2.0 * g.spacing))), n // 2 or 1))
     layers = []
 
-    def block(c_in, c_out, k, stride):
+    def block(c_in, c_out, k, stride, pool):
         layers.append(Conv1D(c_in, c_out, k, stride=stride, bias=not batch_norm, random_state=seed(), **kw))
         if batch_norm:
             layers.append(BatchNorm1D(c_out, **kw))
         layers.append(ReLU())
-        layers.append(MaxPool1D(2))
+        if pool:
+            layers.append(MaxPool1D(2))
 
-    block(1, channels[0], k1, stride1)
+    length = math.ceil(n / stride1)
+    block(1, channels[0], k1, stride1, length >= 2)
+    length //= 2 if length >= 2 else 1
     c = channels[0]
-    length = math.ceil(len(g) / stride1) // 2
     i = 1
     while i < len(channels) or receptive_field(Sequential(*layers), g).width < broadest:
-        c_out = channels[min(i, len(channels) - 1)]
-        if length // 2 < max(kernel_size, 2):
-            raise ValueError(
-                f"the grid ({len(g)} points) is too short for a receptive field of {broadest:g} cm^-1 "
-                f"with these blocks; use fewer channels entries or a smaller broadest_band"
+        if length < 2:  # nothing left to pool: the receptive field stays short of broadest_band
+            warnings.warn(
+                f"the grid ({n} points) is too short for a receptive field of {broadest:g} cm^-1; the network "
+                f"sees {receptive_field(Sequential(*layers), g).width:g} cm^-1",
+                stacklevel=2,
             )
-        block(c, c_out, kernel_size, 1)
+            break
+        c_out = channels[min(i, len(channels) - 1)]
+        block(c, c_out, _odd_at_most(kernel_size, length), 1, True)
         c, length, i = c_out, length // 2, i + 1
     if head == "region":
         span = abs(g.values[-1] - g.values[0]) + g.spacing

@@ -52,9 +52,10 @@ class SpectralCNNClassifier:
     patience : int, optional
         Early stopping after this many epochs without a lower validation
         loss (default None: all epochs, the best one kept).
-    class_weight : {None, "balanced"}, optional
+    class_weight : {None, "balanced"} or dict, optional
         "balanced": positive examples of each group weighted by
-        ``n_negative / n_positive`` (clipped to [1, 20]) in the loss.
+        ``n_negative / n_positive`` (clipped to [1, 20]) in the loss; a dict
+        ``{label: weight}`` for a 1-D binary ``y``.
     threshold : "tune" or float, optional
         Decision threshold on the probabilities: per group, tuned for F1 on
         the validation spectra ("tune", the default) or one fixed value.
@@ -148,7 +149,7 @@ class SpectralCNNClassifier:
 
         return Tags(
             estimator_type="classifier",
-            target_tags=TargetTags(required=True, multi_output=True, single_output=False),
+            target_tags=TargetTags(required=True, multi_output=True, single_output=True),
             classifier_tags=ClassifierTags(multi_class=False, multi_label=True),
             input_tags=InputTags(two_d_array=True, allow_nan=False),
             non_deterministic=False,
@@ -158,45 +159,88 @@ class SpectralCNNClassifier:
     def _check_X(self, X, n_points=None, name="X"):
         from ..backend import get_backend
 
+        if type(X).__module__.startswith("scipy.sparse") or hasattr(X, "tocsr"):
+            raise TypeError(f"{name}: sparse input is not supported; spectra are dense arrays (use X.toarray())")
         if hasattr(X, "__array_namespace__") and not isinstance(X, np.ndarray):
             X = get_backend(like=X).to_numpy(X)  # spectra on a device: copied once, by request of fit/predict
         try:
             X = np.asarray(X)
+            if X.dtype.kind == "O":
+                X = X.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must be an array of spectra (n_samples, n_points); got {type(X).__name__}") from exc
+            raise TypeError(f"{name} must be an array of spectra (n_samples, n_points) of real numbers: {exc}") from exc
+        if X.dtype.kind == "c":
+            raise ValueError(f"Complex data not supported: {name} must be real spectra; got dtype {X.dtype}")
         if X.dtype.kind not in "fiub":
-            raise TypeError(f"{name} must hold real numbers; got dtype {X.dtype}")
+            raise ValueError(f"{name} must hold real numbers; got dtype {X.dtype}")
         if X.ndim == 3 and X.shape[1] == 1:
             X = X[:, 0, :]
         if X.ndim != 2:
-            raise ValueError(f"{name} must be 2-D (n_samples, n_points) or (n_samples, 1, n_points); got shape {X.shape}")
+            hint = " (Reshape your data with X.reshape(1, -1) for a single spectrum)" if X.ndim == 1 else ""
+            raise ValueError(
+                f"{name} must be 2-D (n_samples, n_points) or (n_samples, 1, n_points); got shape {X.shape}{hint}"
+            )
         if X.shape[0] < 1:
-            raise ValueError(f"{name} must hold at least one spectrum; got shape {X.shape}")
+            raise ValueError(f"{name} must hold at least one spectrum (n_samples=0); got shape {X.shape}")
+        if n_points is not None and X.shape[1] != n_points:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but SpectralCNNClassifier is expecting {n_points} features as input: "
+                f"{name} has {X.shape[1]} points per spectrum but the model's grid has {n_points} "
+                f"({self.grid_!r}); pass grid= (and resample=True) to predict on another grid"
+            )
+        if X.shape[1] < 2:
+            raise ValueError(
+                f"{X.shape[1]} feature(s) (shape={X.shape}) while a minimum of 2 is required: {name} must hold "
+                "spectra of at least 2 points"
+            )
         X = X.astype(np.dtype(self.dtype), copy=False)
         bad = ~np.isfinite(X)
         if bad.any():
             rows = np.flatnonzero(bad.any(axis=1))
             raise ValueError(f"{name} must be finite; spectra {rows[:5].tolist()} hold NaN or infinite values "
                              f"({int(bad.sum())} values in all)")
-        if n_points is not None and X.shape[1] != n_points:
-            raise ValueError(
-                f"{name} has {X.shape[1]} points per spectrum but the model's grid has {n_points} "
-                f"({self.grid_!r}); pass grid= (and resample=True) to predict on another grid"
-            )
         return X
 
-    @staticmethod
-    def _check_Y(Y, n_samples):
+    def _check_Y(self, Y, n_samples, *, fitting=False):
+        """0/1 targets as uint8 (n, n_groups); 1-D binary labels become one column (``classes_`` keeps them)."""
+        if Y is None:
+            raise ValueError("SpectralCNNClassifier requires y to be passed, but the target y is None")
         Y = np.asarray(Y)
+        if Y.ndim == 1 or (Y.ndim == 2 and Y.shape[1] == 1 and not fitting and getattr(self, "_binary", False)):
+            Y = Y.ravel()
+            if Y.shape[0] != n_samples:
+                raise ValueError(f"y must have one label per spectrum ({n_samples}); got {Y.shape[0]}")
+            if Y.dtype.kind == "f" and not np.all(np.isfinite(Y)):
+                raise ValueError("Input y contains NaN or infinity; y must hold class labels")
+            if Y.dtype.kind == "f" and np.any(Y != np.round(Y)):
+                raise ValueError("Unknown label type: continuous; y must hold class labels (or 0/1 group labels)")
+            labels = np.unique(Y)
+            if fitting:
+                if labels.size > 2:
+                    raise ValueError(
+                        "Only binary classification is supported for a 1-D y (the type of the target is "
+                        f"multiclass: {labels.size} classes); give multi-label targets (n_samples, n_groups) of 0/1"
+                    )
+                self._binary = True
+                self.classes_ = labels
+            classes = self.classes_
+            unknown = np.setdiff1d(labels, classes)
+            if unknown.size:
+                raise ValueError(f"y holds labels {unknown[:5].tolist()} not seen in fit (classes {classes.tolist()})")
+            return (Y == classes[-1]).astype(np.uint8)[:, None]
         if Y.ndim != 2:
-            raise ValueError(
-                f"Y must be 2-D multi-label targets (n_samples, n_groups) of 0/1; got shape {Y.shape}"
-            )
+            raise ValueError(f"Y must be 2-D multi-label targets (n_samples, n_groups) of 0/1; got shape {Y.shape}")
         if Y.shape[0] != n_samples:
             raise ValueError(f"Y must have one row per spectrum ({n_samples}); got {Y.shape[0]}")
-        if Y.dtype.kind not in "biuf" or not np.all((Y == 0) | (Y == 1)):
-            bad = np.unique(Y[~((Y == 0) | (Y == 1))])[:5] if Y.dtype.kind in "biuf" else Y.dtype
-            raise ValueError(f"Y must hold labels 0 and 1 only; got {bad!r}")
+        if Y.dtype.kind not in "biuf":
+            raise ValueError(f"Unknown label type: Y must hold 0/1 group labels; got dtype {Y.dtype}")
+        ok = (Y == 0) | (Y == 1)
+        if not np.all(ok):
+            kind = "continuous-multioutput" if Y.dtype.kind == "f" and np.any(Y[~ok] != np.round(Y[~ok])) else "values"
+            raise ValueError(f"Y must hold labels 0 and 1 only (Unknown label type: {kind}); got "
+                             f"{np.unique(Y[~ok])[:5].tolist()}")
+        if fitting:
+            self._binary = False
         return Y.astype(np.uint8)
 
     def _check_params(self):
@@ -206,16 +250,18 @@ class SpectralCNNClassifier:
         check_real("learning_rate", self.learning_rate, minimum=0.0, strict_min=True)
         check_real("weight_decay", self.weight_decay, minimum=0.0)
         check_real("validation_fraction", self.validation_fraction, minimum=0.0, maximum=1.0, strict_max=True)
-        if self.class_weight not in (None, "balanced"):
-            raise ValueError(f"class_weight must be None or 'balanced'; got {self.class_weight!r}")
+        if not (self.class_weight is None or isinstance(self.class_weight, dict) or self.class_weight == "balanced"):
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict; got {self.class_weight!r}")
         if not (isinstance(self.threshold, str) and self.threshold == "tune"):
             check_real("threshold", self.threshold, minimum=0.0, maximum=1.0, strict_min=True, strict_max=True)
         if np.dtype(self.dtype) not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64; got {self.dtype!r}")
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, Y):
-        """Train on spectra `X` (n_samples, n_points) and 0/1 group labels `Y` (n_samples, n_groups).
+    def fit(self, X, y):
+        """Train on spectra `X` (n_samples, n_points) and 0/1 group labels `y` (n_samples, n_groups).
+
+        A 1-D `y` of two classes trains a binary classifier (one output).
 
         Raises
         ------
@@ -235,7 +281,7 @@ class SpectralCNNClassifier:
         t0 = time.perf_counter()
         self._check_params()
         X = self._check_X(X)
-        Y = self._check_Y(Y, X.shape[0])
+        Y = self._check_Y(y, X.shape[0], fitting=True)
         n, n_points = X.shape
         grid = as_grid(self.grid if self.grid is not None else np.arange(float(n_points)), resolution=self.resolution)
         if len(grid) != n_points:
@@ -253,11 +299,17 @@ class SpectralCNNClassifier:
             head=self.head, region_width=self.region_width, hidden=self.hidden, dropout=self.dropout,
             dtype=self.dtype, backend=self.backend, random_state=int(rng.integers(2**31)),
         )
-        pos_weight = None
-        if self.class_weight == "balanced":
+        pos_weight = weight = None
+        if isinstance(self.class_weight, dict):
+            if not self._binary:
+                raise ValueError("a class_weight dict needs a 1-D binary y; use 'balanced' for multi-label targets")
+            w = [float(self.class_weight.get(c, 1.0)) for c in self.classes_]
+            if len(w) == 2:
+                pos_weight, weight = [w[1] / w[0]], [w[0]]  # l = w0 (1-y) l0 + w1 y l1
+        elif self.class_weight == "balanced":
             p = Y[tr].mean(axis=0)
             pos_weight = np.clip((1 - p) / np.maximum(p, 1e-12), 1.0, 20.0)
-        loss = BCEWithLogitsLoss(pos_weight=pos_weight)
+        loss = BCEWithLogitsLoss(pos_weight=pos_weight, class_weight=weight)
         opt = AdamW(self.model_.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         augment = self._augmenter(grid) if self.augment else None
         self.history_ = train(
@@ -269,9 +321,10 @@ class SpectralCNNClassifier:
         self.grid_ = grid
         self.n_groups_ = Y.shape[1]
         self.n_features_in_ = n_points
-        self.classes_ = [np.array([0, 1])] * self.n_groups_
+        if not self._binary:
+            self.classes_ = np.arange(self.n_groups_)  # label columns, as scikit-learn's multi-label classifiers
         if isinstance(self.threshold, str) and n_val:
-            self.thresholds_ = tune_thresholds(Y[val], self._proba_standardised(Xs[val]))
+            self.thresholds_ = tune_thresholds(Y[val], _sigmoid(self._logits(Xs[val])))
         else:
             t = 0.5 if isinstance(self.threshold, str) else float(self.threshold)
             self.thresholds_ = np.full(self.n_groups_, t)
@@ -324,20 +377,17 @@ class SpectralCNNClassifier:
             )
         return Xr.astype(np.dtype(self.dtype))
 
-    def _proba_standardised(self, Xs):
-        from ..backend import get_backend
-        from .training import predict
-
-        z = predict(self.model_, Xs, batch_size=256)
-        return _sigmoid(np.asarray(get_backend(like=z).to_numpy(z), dtype=np.float64))
-
     def decision_function(self, X, *, grid=None, resample=False, source_resolution=None):
-        """Logits (n_samples, n_groups), float64."""
-        from ..backend import get_backend
-        from .training import predict
-
+        """Logits (n_samples, n_groups), float64 ((n_samples,) for a 1-D binary ``y``)."""
         X = self._prepare(X, grid, resample, source_resolution)
         Xs = ((X - self.offset_) / self.scale_).astype(np.dtype(self.dtype))[:, None, :]
+        z = self._logits(Xs)
+        return z[:, 0] if self._binary else z
+
+    def _logits(self, Xs):
+        from ..backend import get_backend
+        from .training import predict
+
         z = predict(self.model_, Xs, batch_size=256)
         return np.asarray(get_backend(like=z).to_numpy(z), dtype=np.float64)
 
@@ -364,19 +414,30 @@ class SpectralCNNClassifier:
             NaN spectra; a length or grid that differs from the model's (without
             `resample`); a grid that does not cover the model's.
         """
-        return _sigmoid(self.decision_function(X, grid=grid, resample=resample, source_resolution=source_resolution))
+        p = _sigmoid(self.decision_function(X, grid=grid, resample=resample, source_resolution=source_resolution))
+        return np.stack([1.0 - p, p], axis=1) if self._binary else p
 
     def predict(self, X, *, grid=None, resample=False, source_resolution=None):
-        """0/1 group labels (n_samples, n_groups), int64: probabilities at or above the thresholds."""
-        p = self.predict_proba(X, grid=grid, resample=resample, source_resolution=source_resolution)
-        return (p >= self.thresholds_).astype(np.int64)
+        """0/1 group labels (n_samples, n_groups), int64: probabilities at or above the thresholds.
 
-    def score(self, X, Y):
-        """Micro-averaged F1 of :meth:`predict` against `Y`."""
+        A classifier fitted on a 1-D binary ``y`` returns 1-D labels from ``classes_``.
+        """
+        z = self.decision_function(X, grid=grid, resample=resample, source_resolution=source_resolution)
+        if self._binary:
+            if self.classes_.size == 1:  # fitted on one class: that class
+                return np.full(z.shape[0], self.classes_[0])
+            return self.classes_[(_sigmoid(z) >= self.thresholds_[0]).astype(np.int64)]
+        return (_sigmoid(z) >= self.thresholds_).astype(np.int64)
+
+    def score(self, X, y):
+        """Micro-averaged F1 of :meth:`predict` against `Y` (accuracy for a 1-D binary ``y``)."""
         from .metrics import f1_score
 
-        X = self._prepare(X, None, False, None)
-        return f1_score(self._check_Y(Y, X.shape[0]), self.predict(X), "micro")
+        self._fitted()
+        X = self._check_X(X, len(self.grid_))
+        if self._binary:
+            return float(np.mean(self.predict(X) == np.asarray(y).ravel()))
+        return f1_score(self._check_Y(y, X.shape[0]), self.predict(X), "micro")
 
     # ----------------------------------------------------------------- files
     def save(self, path):
@@ -395,6 +456,8 @@ class SpectralCNNClassifier:
             "scale": self.scale_,
             "n_groups": self.n_groups_,
             "fit_time": self.fit_time_,
+            "binary": self._binary,
+            "classes": np.asarray(self.classes_).tolist() if self._binary else None,
         }
         save_model(self.model_, path, grid=self.grid_, metadata=meta)
 
@@ -415,6 +478,7 @@ class SpectralCNNClassifier:
         clf.offset_, clf.scale_ = float(meta["offset"]), float(meta["scale"])
         clf.n_groups_ = int(meta["n_groups"])
         clf.n_features_in_ = len(grid)
-        clf.classes_ = [np.array([0, 1])] * clf.n_groups_
+        clf._binary = bool(meta.get("binary", False))
+        clf.classes_ = np.asarray(meta["classes"]) if clf._binary else np.arange(clf.n_groups_)
         clf.fit_time_ = float(meta.get("fit_time", math.nan))
         return clf

@@ -90,14 +90,14 @@ class BatchNorm1D(ParametrisedLayer):
         return {"num_features": self.num_features, "eps": self.eps, "momentum": self.momentum,
                 "affine": self.weight is not None, "dtype": self.dtype.name}
 
-    def _shape(self, x):
+    def _bcast_shape(self, x):
         return (1, self.num_features) + (1,) * (x.ndim - 2)
 
     def forward(self, x):
         x = check_batch(self, x, ndim=(2, 3), channels=self.num_features)
         xp = self.backend.xp
         axes = (0,) if x.ndim == 2 else (0, 2)
-        shp = self._shape(x)
+        shp = self._bcast_shape(x)
         n = x.shape[0] * (1 if x.ndim == 2 else x.shape[2])
         if self.training:
             if n < 2:
@@ -129,7 +129,7 @@ class BatchNorm1D(ParametrisedLayer):
             raise ValueError(f"grad_out must have the output's shape {tuple(xhat.shape)}; got {tuple(grad_out.shape)}")
         self._saved = None
         xp = self.backend.xp
-        shp = self._shape(xhat)
+        shp = self._bcast_shape(xhat)
         gsum = xp.sum(grad_out, axis=axes)
         gxsum = xp.sum(grad_out * xhat, axis=axes)
         if self.weight is not None:

@@ -125,8 +125,9 @@ def test_default_architecture_follows_the_physics():
     assert coarse[0].stride == 2 and receptive_field(coarse).width >= 300.0
     glob = spectral_cnn(NU, 16, head="global", random_state=0)
     assert not any(isinstance(layer, RegionPool) for layer in glob)
-    with pytest.raises(ValueError, match="too short for a receptive field"):
-        spectral_cnn(np.arange(400.0, 500.0, 1.0), 2, broadest_band=300.0)
+    with pytest.warns(UserWarning, match="too short for a receptive field of 300 cm"):
+        short = spectral_cnn(np.arange(400.0, 410.0, 1.0), 2, broadest_band=300.0, random_state=0)
+    assert short(np.zeros((2, 1, 10), np.float32)).shape == (2, 2)
     with pytest.raises(ValueError, match="head must be one of"):
         spectral_cnn(NU, 2, head="attention")
 
