@@ -1,0 +1,302 @@
+"""The :class:`ChannelMixer` layer: a (constrained) 1x1 convolution of a field."""
+
+import numpy as np
+
+from ..._dtypes import result_dtype
+from ..._validate import check_int
+from ...backend import get_backend
+from .._layer import Layer
+from ._apply import as_slabs, mix_backward, mix_forward
+from ._spec import make_parameterisation
+
+__all__ = ["ChannelMixer"]
+
+_LAYER_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _layer_dtype(dtype):
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be float32 or float64; got {dtype!r}") from None
+    if dt not in _LAYER_DTYPES:
+        raise TypeError(f"dtype must be float32 or float64; got {dt}")
+    return dt
+
+
+def _dtype_name(dtype):
+    return str(dtype).rsplit(".", 1)[-1]
+
+
+class ChannelMixer(Layer):
+    """A 1x1 convolution: ``y = W x + b`` at every point of a field, optionally constrained.
+
+    The same ``(out_channels, in_channels)`` matrix ``W`` mixes the channel
+    vector at every location along `channel_axis`.  With a `constraint`, ``W``
+    and ``b`` are functions of unconstrained raw arrays (those that
+    :meth:`parameters` returns and optimisers update in place), built so that
+    every value of the raw arrays gives a mixer that satisfies the
+    constraint: nothing has to be projected after a step.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        Channels of the input and the output (``C_in``, ``C_out``, >= 1).
+    constraint : None, str or dict, optional
+        None (default): ``W`` and ``b`` are free.  See Notes for the others.
+    bias : bool or None, optional
+        Whether ``b`` is present.  None (default): where the constraint allows
+        one (unconstrained, conservation laws, general linear constraints).
+    channel_axis : int, optional
+        Axis of the channels in the fields given to :meth:`forward` (default 0:
+        a field ``(C, *spatial)``; ``1`` for batches ``(B, C, L)``; negative
+        counts from the end).
+    dtype : float32 or float64, optional
+        dtype of the raw parameters and their gradients (default float32).
+    backend : str or Backend, optional
+        Where the parameters live and the product runs (default: resolved as
+        for every operator, see :func:`fieldconv.backend.get_backend`).
+    rng : None, int or numpy.random.Generator, optional
+        Seed of the random initialisation (drawn on the host in float64 and
+        copied explicitly to the backend).
+    check_finite : bool, optional
+        Check each forward's output for NaN/infinity (default True: a
+        checksum formed while each chunk is in cache, no extra pass; on a
+        GPU one device synchronisation per call).
+
+    Attributes
+    ----------
+    weight : array, shape (out_channels, in_channels)
+        The constrained ``W`` (backend array, layer dtype), built from the raw
+        arrays on each access.
+    bias : array, shape (out_channels,), or None
+        The constrained ``b``.
+    constraint : dict
+        Plain-data description of the constraint (``{"kind": "none"}`` ...).
+
+    Raises
+    ------
+    TypeError
+        If a channel count or `channel_axis` is not an integer, or `dtype` is
+        not float32/float64.
+    ValueError
+        If a channel count is < 1.
+
+    Notes
+    -----
+    The forward pass at every point ``p`` is
+    ``y[..., :, p] = W @ x[..., :, p] + b``; the backward pass, given
+    ``g = dL/dy``, returns ``dL/dx = W.T @ g`` and sets
+    ``dL/dW = sum_p g_p x_p^T`` and ``dL/db = sum_p g_p`` (then through the
+    parameterisation to the raw arrays).  The field is never transposed or
+    copied (a C-contiguous field is viewed as ``(P, C, Q)`` around the channel
+    axis and BLAS reads the strided slabs); see ``docs/mixers.md`` for the
+    memory traffic and the measured speed.
+
+    dtype: the product runs in the field's dtype after the package's table
+    (float32 -> float32, float64 -> float64, float16 -> float32, integers ->
+    float64); ``W`` is built in float64 on the backend and cast once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fieldconv.nn import ChannelMixer
+    >>> mix = ChannelMixer(3, 2, rng=0, backend="numpy")
+    >>> field = np.ones((3, 8, 8), dtype=np.float32)       # (C, ny, nx)
+    >>> y = mix(field)
+    >>> y.shape, y.dtype
+    ((2, 8, 8), dtype('float32'))
+    >>> bool(np.allclose(y[:, 0, 0], mix.weight.sum(axis=1) + mix.bias))
+    True
+    >>> gx = mix.backward(np.ones_like(y))                 # dL/dx for L = sum(y)
+    >>> gx.shape, [g.shape for g in mix.grads()]
+    ((3, 8, 8), [(2, 3), (2,)])
+    """
+
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        *,
+        constraint=None,
+        bias=None,
+        channel_axis=0,
+        dtype=np.float32,
+        backend=None,
+        rng=None,
+        check_finite=True,
+    ):
+        self.in_channels = check_int("in_channels", in_channels, minimum=1)
+        self.out_channels = check_int("out_channels", out_channels, minimum=1)
+        self.channel_axis = check_int("channel_axis", channel_axis)
+        if bias is not None and not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"bias must be True, False or None; got {bias!r}")
+        self.dtype = _layer_dtype(dtype)
+        self.backend = get_backend(backend)
+        self.check_finite = bool(check_finite)
+        self._param = make_parameterisation(
+            constraint, self.in_channels, self.out_channels, bias=bias, backend=self.backend
+        )
+        be = self.backend
+        raw = self._param.init_raw(np.random.default_rng(rng))
+        self._raw = {name: be.asarray(raw[name], dtype=self.dtype, copy=True) for name in self._param.raw_shapes()}
+        self._grads = {name: be.zeros(tuple(a.shape), dtype=self.dtype) for name, a in self._raw.items()}
+        self._saved = None
+
+    # ------------------------------------------------------------- protocol
+    def named_parameters(self, prefix=""):
+        """``{name: raw array}``; names are stable (see Notes of the class)."""
+        return {prefix + name: a for name, a in self._raw.items()}
+
+    def named_grads(self, prefix=""):
+        """``{name: gradient array}``, keyed as :meth:`named_parameters`."""
+        return {prefix + name: a for name, a in self._grads.items()}
+
+    @property
+    def has_bias(self):
+        """Whether the mixer adds a bias ``b``."""
+        return self._param.has_bias
+
+    @property
+    def constraint(self):
+        return self._param.describe()
+
+    def _build(self):
+        xp = self.backend.xp
+        f64 = self.backend.dtype(np.float64)
+        raw64 = {name: xp.astype(a, f64) for name, a in self._raw.items()}
+        return self._param.build(raw64)
+
+    @property
+    def weight(self):
+        W, _, _ = self._build()
+        return self.backend.xp.astype(W, self.backend.dtype(self.dtype))
+
+    @property
+    def bias(self):
+        _, b, _ = self._build()
+        return None if b is None else self.backend.xp.astype(b, self.backend.dtype(self.dtype))
+
+    def _axis_for(self, ndim, name):
+        a = self.channel_axis
+        if not -ndim <= a < ndim:
+            raise ValueError(f"channel_axis must lie in [-{ndim}, {ndim}) for a {ndim}-D {name}; got {a}")
+        return a % ndim
+
+    def forward(self, x):
+        """The mixed field ``W x + b`` along the channel axis.
+
+        Parameters
+        ----------
+        x : array, shape (..., in_channels, ...)
+            Field with `in_channels` entries along `channel_axis`, an array of
+            the mixer's backend (lists are accepted).
+
+        Returns
+        -------
+        array
+            Same shape with `out_channels` along the channel axis; dtype from
+            the package's table (float32 -> float32); backend array.
+
+        Raises
+        ------
+        ValueError
+            If `channel_axis` is out of range for `x`, `x` has the wrong number
+            of channels, or `x` contains NaN or infinity.
+        HostDeviceCopyError
+            If `x` lives on another device than the mixer.
+        FloatingPointError
+            If the output overflows the dtype while `x` and ``W`` are finite.
+        """
+        be, xp = self.backend, self.backend.xp
+        x = be.asarray(x)
+        if x.ndim == 0:
+            raise ValueError("x must have at least one axis (the channels); got a 0-D array")
+        axis = self._axis_for(x.ndim, "x")
+        if x.shape[axis] != self.in_channels:
+            raise ValueError(
+                f"x must have in_channels={self.in_channels} entries along channel_axis={self.channel_axis}; "
+                f"got shape {tuple(x.shape)}"
+            )
+        work = result_dtype(x.dtype, name="x")
+        if _dtype_name(x.dtype) != work.name:
+            x = xp.astype(x, be.dtype(work))
+        W64, b64, ctx = self._build()
+        W = xp.astype(W64, be.dtype(work))
+        b = None if b64 is None else xp.astype(b64, be.dtype(work))
+        x3, P, Q = as_slabs(xp, x, axis)
+        y3, finite = mix_forward(be, W, b, x3, P, Q, check_finite=self.check_finite)
+        if not finite:
+            self._diagnose(x, W, b)
+        out_shape = tuple(x.shape[:axis]) + (self.out_channels,) + tuple(x.shape[axis + 1 :])
+        self._saved = (x3, P, Q, tuple(x.shape), W, ctx) if self.training else None
+        return xp.reshape(y3, out_shape)
+
+    def _diagnose(self, x, W, b):
+        xp = self.backend.xp
+        i64 = self.backend.dtype(np.int64)
+        if not bool(xp.all(xp.isfinite(W))) or (b is not None and not bool(xp.all(xp.isfinite(b)))):
+            raise ValueError(
+                "the mixer's weight/bias are not finite: its raw parameters hold NaN or infinity "
+                "(was a diverging optimiser step written into them?)"
+            )
+        nbad = int(xp.sum(xp.astype(~xp.isfinite(x), i64)))
+        if nbad:
+            raise ValueError(f"x must be finite; got {nbad} NaN/inf values")
+        raise FloatingPointError(
+            f"the mixer's output overflowed {_dtype_name(x.dtype)} although x and W are finite "
+            "(|W| |x| exceeds the dtype's range; rescale the field or use float64)"
+        )
+
+    def backward(self, grad_out):
+        """dL/dx from dL/dy; sets the gradients of the raw parameters.
+
+        Parameters
+        ----------
+        grad_out : array
+            dL/dy, the shape of the last forward's output.
+
+        Returns
+        -------
+        array
+            dL/dx, the shape and dtype of the last forward's (working) input.
+
+        Raises
+        ------
+        RuntimeError
+            Without a preceding forward in training mode.
+        ValueError
+            If `grad_out` has the wrong shape or is not finite.
+        """
+        if self._saved is None:
+            raise RuntimeError("backward needs a preceding forward in training mode (call mixer.train())")
+        be, xp = self.backend, self.backend.xp
+        x3, P, Q, in_shape, W, ctx = self._saved
+        axis = self.channel_axis % len(in_shape)
+        out_shape = in_shape[:axis] + (self.out_channels,) + in_shape[axis + 1 :]
+        g = be.asarray(grad_out)
+        if tuple(g.shape) != out_shape:
+            raise ValueError(f"grad_out must have the output's shape {out_shape}; got {tuple(g.shape)}")
+        if g.dtype != x3.dtype:
+            g = xp.astype(g, x3.dtype)
+        g3 = xp.reshape(g, (P, self.out_channels, Q))
+        gx3, gW, gb = mix_backward(be, W, x3, g3, P, Q, need_bias=self.has_bias)
+        if self.check_finite and not bool(xp.all(xp.isfinite(gW))):
+            nbad = int(xp.sum(xp.astype(~xp.isfinite(g), be.dtype(np.int64))))
+            if nbad:
+                raise ValueError(f"grad_out must be finite; got {nbad} NaN/inf values")
+            raise FloatingPointError("the weight gradient overflowed although grad_out and x are finite")
+        grads = self._param.build_backward(ctx, gW, gb)
+        pdt = be.dtype(self.dtype)
+        for name, arr in self._grads.items():
+            arr[...] = xp.astype(grads[name], pdt)
+        self._saved = None
+        return xp.reshape(gx3, in_shape)
+
+    def __repr__(self):
+        kind = self._param.kind
+        extra = "" if kind == "none" else f", constraint={kind!r}"
+        return (
+            f"ChannelMixer({self.in_channels}, {self.out_channels}{extra}, bias={self.has_bias}, "
+            f"channel_axis={self.channel_axis}, dtype={self.dtype.name})"
+        )
