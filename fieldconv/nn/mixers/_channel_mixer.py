@@ -152,6 +152,16 @@ class ChannelMixer(Layer):
         """``{name: gradient array}``, keyed as :meth:`named_parameters`."""
         return {prefix + name: a for name, a in self._grads.items()}
 
+    def named_buffers(self, prefix=""):
+        """``{name: array}`` of fixed (non-trained) state needed to rebuild ``W`` from the parameters.
+
+        Only orthogonal mixers have one: ``weight_base``, the orthogonal base
+        point of the Cayley parameterisation (float64, on the backend).  Save
+        it with the parameters; restore it by writing in place.
+        """
+        bufs = self._param.buffers() if hasattr(self._param, "buffers") else {}
+        return {prefix + name: a for name, a in bufs.items()}
+
     @property
     def has_bias(self):
         """Whether the mixer adds a bias ``b``."""
@@ -166,6 +176,98 @@ class ChannelMixer(Layer):
         f64 = self.backend.dtype(np.float64)
         raw64 = {name: xp.astype(a, f64) for name, a in self._raw.items()}
         return self._param.build(raw64)
+
+    def weight64(self):
+        """``(W, b)`` as float64 NumPy arrays (an explicit copy to the host; ``b`` None without bias)."""
+        W, b, _ = self._build()
+        to = self.backend.to_numpy
+        return np.asarray(to(W), dtype=np.float64), (None if b is None else np.asarray(to(b), dtype=np.float64))
+
+    def set_weight(self, weight, bias=None, *, project=False):
+        """Write the raw parameters so that the mixer's ``W`` (and ``b``) equal the given ones.
+
+        The raw arrays are overwritten in place (an optimiser holding them
+        keeps working).  The matrices are copied to the host, mapped to raw
+        values in float64 and copied back.
+
+        Parameters
+        ----------
+        weight : array_like, shape (out_channels, in_channels)
+            The new ``W``; it must satisfy the constraint (to ~1e4 ulps of its
+            dtype) unless `project` is True.
+        bias : array_like, shape (out_channels,), optional
+            The new ``b`` (default zero); only for mixers with a bias.
+        project : bool, optional
+            Replace ``(W, b)`` by the nearest pair (Frobenius norm) that
+            satisfies the constraint first (see :func:`project_weight`).
+
+        Returns
+        -------
+        ChannelMixer
+            self.
+
+        Raises
+        ------
+        ValueError
+            If the shapes are wrong, a bias is given to a mixer without one, or
+            ``(W, b)`` violate the constraint and `project` is False.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fieldconv.nn import ChannelMixer
+        >>> mix = ChannelMixer(3, 3, constraint={"conserve": np.ones((1, 3))}, backend="numpy")
+        >>> _ = mix.set_weight(np.eye(3))
+        >>> np.abs(mix.weight - np.eye(3)).max() < 1e-7
+        True
+        >>> mix.set_weight(2 * np.eye(3))
+        Traceback (most recent call last):
+        ...
+        ValueError: weight does not satisfy the conserve constraint (relative residual 3.3e-01); pass project=True for the nearest (W, b) that does
+        """
+        to_host = self._to_host
+        W = to_host("weight", weight)
+        if W.shape != (self.out_channels, self.in_channels):
+            raise ValueError(f"weight must have shape ({self.out_channels}, {self.in_channels}); got {W.shape}")
+        b = None
+        if bias is not None:
+            if not self.has_bias:
+                raise ValueError("bias: this mixer has no bias; got an array")
+            b = to_host("bias", bias)
+            if b.shape != (self.out_channels,):
+                raise ValueError(f"bias must have shape ({self.out_channels},); got {b.shape}")
+        if project:
+            W, b = self._param.project(W, b)
+        else:
+            dt = self._given_dtype(weight)
+            r = self._param.residual(W, b)
+            if not r <= 1e4 * np.finfo(dt).eps:
+                raise ValueError(
+                    f"weight does not satisfy the {self._param.kind} constraint (relative residual {r:.1e}); "
+                    "pass project=True for the nearest (W, b) that does"
+                )
+        raw = self._param.raw_from(W, b)
+        be = self.backend
+        for name, arr in self._raw.items():
+            arr[...] = be.asarray(np.asarray(raw[name], dtype=np.float64), dtype=self.dtype, copy=True)
+        return self
+
+    def _to_host(self, name, value):
+        if hasattr(value, "__array_namespace__") and not isinstance(value, np.ndarray):
+            value = get_backend(like=value).to_numpy(value)
+        arr = np.asarray(value, dtype=np.float64)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite; got {int(np.sum(~np.isfinite(arr)))} NaN/inf entries")
+        return arr
+
+    @staticmethod
+    def _given_dtype(value):
+        dt = getattr(value, "dtype", None)
+        try:
+            dt = np.dtype(_dtype_name(dt)) if dt is not None else np.dtype(np.float64)
+        except TypeError:
+            dt = np.dtype(np.float64)
+        return dt if dt in _LAYER_DTYPES else np.dtype(np.float64)
 
     @property
     def weight(self):

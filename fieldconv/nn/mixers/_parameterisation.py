@@ -63,6 +63,9 @@ class Parameterisation:
 
     #: Short name used in reprs and errors.
     kind = "abstract"
+    #: "free"/"nullspace": a bias by default; "optional": only when asked for;
+    #: "never": the constraint forces ``b = 0``.
+    bias_rule = "free"
     #: Whether the constrained family is closed under composition (collapse).
     closed_under_composition = False
 
