@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-__all__ = ["as_slabs", "mix_forward", "mix_backward", "chunk_plan"]
+__all__ = ["as_slabs", "mix_forward", "mix_backward", "outer_sum", "chunk_plan"]
 
 #: Elements of the input field per chunk on host backends (1 MiB of float32
 #: per operand: input and output chunks stay in L2/L3 for the bias add).
@@ -191,3 +191,41 @@ def _host_backward(be, W, x3, g3, P, Q, need_bias):
             if need_bias:
                 gb += xp.astype(xp.sum(gc, axis=(0, 2)), f64)
     return gx3, gW, gb
+
+
+def outer_sum(be, a3, b3, P, Q, *, shift_a=None, shift_b=None):
+    """``sum_{p,q} (a - shift_a)(b - shift_b)^T`` over ``(P, Ca, Q)``/``(P, Cb, Q)`` views, float64.
+
+    Chunked on host backends (the shifted chunk is a cache-sized temporary);
+    one call on devices (a temporary the size of the field when shifted).
+    """
+    xp = be.xp
+    f64 = be.dtype(np.float64)
+    Ca, Cb = a3.shape[1], b3.shape[1]
+    acc = be.zeros((Ca, Cb), dtype=np.float64)
+    if Q == 1:
+        a2, b2 = xp.reshape(a3, (P, Ca)), xp.reshape(b3, (P, Cb))
+        mode, chunks = chunk_plan(P, max(Ca, Cb), 1, on_host=be.on_host)
+        for rs in chunks:
+            ac, bc = a2[rs, :], b2[rs, :]
+            if shift_a is not None:
+                ac = ac - shift_a
+            if shift_b is not None:
+                bc = bc - shift_b
+            acc += xp.astype(xp.matmul(ac.T, bc), f64)
+        return acc
+    sa = None if shift_a is None else xp.reshape(shift_a, (Ca, 1))
+    sb = None if shift_b is None else xp.reshape(shift_b, (Cb, 1))
+    mode, chunks = chunk_plan(P, max(Ca, Cb), Q, on_host=be.on_host)
+    for idx in chunks:
+        idx = (idx[0], slice(None), idx[1]) if mode == "slab" else (idx, slice(None), slice(None))
+        ac, bc = a3[idx], b3[idx]
+        if sa is not None:
+            ac = ac - sa
+        if sb is not None:
+            bc = bc - sb
+        if mode == "slab":
+            acc += xp.astype(xp.matmul(ac, bc.T), f64)
+        else:
+            acc += xp.astype(xp.tensordot(ac, bc, axes=([0, 2], [0, 2])), f64)
+    return acc

@@ -2,11 +2,11 @@
 
 import numpy as np
 
-from ..._dtypes import result_dtype
 from ..._validate import check_int
 from ...backend import get_backend
 from .._layer import Layer
 from ._apply import as_slabs, mix_backward, mix_forward
+from ._field import dtype_name, prepare_field
 from ._spec import make_parameterisation
 
 __all__ = ["ChannelMixer"]
@@ -22,10 +22,6 @@ def _layer_dtype(dtype):
     if dt not in _LAYER_DTYPES:
         raise TypeError(f"dtype must be float32 or float64; got {dt}")
     return dt
-
-
-def _dtype_name(dtype):
-    return str(dtype).rsplit(".", 1)[-1]
 
 
 class ChannelMixer(Layer):
@@ -264,7 +260,7 @@ class ChannelMixer(Layer):
     def _given_dtype(value):
         dt = getattr(value, "dtype", None)
         try:
-            dt = np.dtype(_dtype_name(dt)) if dt is not None else np.dtype(np.float64)
+            dt = np.dtype(dtype_name(dt)) if dt is not None else np.dtype(np.float64)
         except TypeError:
             dt = np.dtype(np.float64)
         return dt if dt in _LAYER_DTYPES else np.dtype(np.float64)
@@ -278,12 +274,6 @@ class ChannelMixer(Layer):
     def bias(self):
         _, b, _ = self._build()
         return None if b is None else self.backend.xp.astype(b, self.backend.dtype(self.dtype))
-
-    def _axis_for(self, ndim, name):
-        a = self.channel_axis
-        if not -ndim <= a < ndim:
-            raise ValueError(f"channel_axis must lie in [-{ndim}, {ndim}) for a {ndim}-D {name}; got {a}")
-        return a % ndim
 
     def forward(self, x):
         """The mixed field ``W x + b`` along the channel axis.
@@ -311,18 +301,8 @@ class ChannelMixer(Layer):
             If the output overflows the dtype while `x` and ``W`` are finite.
         """
         be, xp = self.backend, self.backend.xp
-        x = be.asarray(x)
-        if x.ndim == 0:
-            raise ValueError("x must have at least one axis (the channels); got a 0-D array")
-        axis = self._axis_for(x.ndim, "x")
-        if x.shape[axis] != self.in_channels:
-            raise ValueError(
-                f"x must have in_channels={self.in_channels} entries along channel_axis={self.channel_axis}; "
-                f"got shape {tuple(x.shape)}"
-            )
-        work = result_dtype(x.dtype, name="x")
-        if _dtype_name(x.dtype) != work.name:
-            x = xp.astype(x, be.dtype(work))
+        x, axis = prepare_field(be, x, self.channel_axis, name="x", channels=self.in_channels)
+        work = dtype_name(x.dtype)
         W64, b64, ctx = self._build()
         W = xp.astype(W64, be.dtype(work))
         b = None if b64 is None else xp.astype(b64, be.dtype(work))
@@ -346,7 +326,7 @@ class ChannelMixer(Layer):
         if nbad:
             raise ValueError(f"x must be finite; got {nbad} NaN/inf values")
         raise FloatingPointError(
-            f"the mixer's output overflowed {_dtype_name(x.dtype)} although x and W are finite "
+            f"the mixer's output overflowed {dtype_name(x.dtype)} although x and W are finite "
             "(|W| |x| exceeds the dtype's range; rescale the field or use float64)"
         )
 

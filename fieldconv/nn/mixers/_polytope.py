@@ -37,9 +37,11 @@ bias is asked for), again exact in floating point.
 
 import itertools
 import math
+import warnings
 
 import numpy as np
 
+from ...errors import AccuracyWarning
 from ._parameterisation import Parameterisation
 
 __all__ = ["ConservingNonnegative", "Nonnegative", "project_polytope_column"]
@@ -230,7 +232,17 @@ class ConservingNonnegative(Parameterisation):
 
     def project(self, W, b):
         W = np.asarray(W, dtype=np.float64)
-        cols = [project_polytope_column(self.C_out, self.C_in[:, j], W[:, j])[0] for j in range(self.in_channels)]
+        cols = []
+        for j in range(self.in_channels):
+            w, exact = project_polytope_column(self.C_out, self.C_in[:, j], W[:, j])
+            if not exact:
+                warnings.warn(
+                    f"projection of column {j} onto its polytope did not pass the exact KKT check; "
+                    "the converged Newton iterate is used",
+                    AccuracyWarning,
+                    stacklevel=3,
+                )
+            cols.append(w)
         return np.stack(cols, axis=1), None
 
     def residual(self, W, b):
