@@ -28,11 +28,12 @@ def reference(W, b, x, axis):
     return y
 
 
-@pytest.fixture(params=[None, 64], ids=["default-chunks", "tiny-chunks"])
+@pytest.fixture(params=["default", "gemm-always"])
 def chunks(request, monkeypatch):
-    """Also run with 64-element chunks: many chunks, ragged last chunk, batched slabs."""
-    if request.param is not None:
-        monkeypatch.setattr(_apply, "_CHUNK_ELEMENTS", request.param)
+    """Also run with every slab through the host pre-fill (threaded) + GEMM(beta=1) bias path."""
+    if request.param == "gemm-always":
+        monkeypatch.setattr(_apply, "_SMALL_SLAB", 0)
+        monkeypatch.setattr(_apply, "_PARALLEL_FILL_BYTES", 0)
     return request.param
 
 
@@ -218,6 +219,23 @@ def test_foreign_array_is_refused(strict_backend):
     mix = ChannelMixer(2, 2, rng=0, backend=strict_backend)
     with pytest.raises(HostDeviceCopyError, match="does not copy between devices"):
         mix(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("shape, axis", [((3, 5, 4), 0), ((5, 4, 3), -1), ((2, 3, 40), 1)], ids=["slab", "rows", "BCL"])
+def test_one_checked_channel_detects_any_non_finite_input(bad, shape, axis, monkeypatch):
+    """The finite check reads one output channel: a NaN/inf in any input channel reaches it,
+    even through a zero weight (NaN * 0 = inf * 0 = NaN)."""
+    monkeypatch.setattr(_apply, "_SMALL_SLAB", 0)
+    mix = ChannelMixer(3, 2, channel_axis=axis, dtype=np.float64, rng=0, backend="numpy")
+    W = np.array([[1.0, 0.0, 2.0], [0.5, 0.5, 0.5]])  # row 0 (largest gain) ignores channel 1
+    mix.set_weight(W, np.zeros(2))
+    x = np.ones(shape)
+    idx = [1, 1, 1]
+    idx[axis] = 1  # channel 1: the one with zero weight in the checked row
+    x[tuple(idx)] = bad
+    with pytest.raises(ValueError, match="x must be finite; got 1 NaN/inf values"):
+        mix(x)
 
 
 def test_check_finite_off_skips_the_checksum():
