@@ -266,7 +266,29 @@ def test_projection_errors_and_warning(monkeypatch):
 
 
 # --------------------------------------------------------------- PCA
-def test_pca_matches_the_svd_of_the_centred_data(backend):
+@pytest.fixture(params=["default", "tiny-chunks"])
+def centring_chunks(request, monkeypatch):
+    """Also centre the field in 64-element chunks (ragged last chunk, batched slabs)."""
+    from fieldconv.nn.mixers import _apply
+
+    if request.param == "tiny-chunks":
+        monkeypatch.setattr(_apply, "_CHUNK_ELEMENTS", 64)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_centred_gram_in_any_layout(axis, centring_chunks, rng):
+    from fieldconv.backend import get_backend
+    from fieldconv.nn.mixers._statistics import _gram64
+
+    shape = [7, 9, 11]
+    shape[axis] = 3
+    x = rng.standard_normal(shape) + 100.0  # a large mean: centring must happen before the products
+    G, sums, count = _gram64(get_backend("numpy"), x, axis % 3, center=True)
+    xm = np.moveaxis(x, axis, 0).reshape(3, -1)
+    np.testing.assert_allclose(G, np.cov(xm, bias=True) * count, rtol=1e-12)
+
+
+def test_pca_matches_the_svd_of_the_centred_data(backend, centring_chunks):
     rng = np.random.default_rng(10)
     basis = np.linalg.qr(rng.standard_normal((6, 6)))[0]
     scales = np.array([5.0, 3.0, 1.0, 0.5, 0.2, 0.1])

@@ -42,8 +42,9 @@ import numpy as np
 
 __all__ = ["as_slabs", "mix_forward", "mix_backward", "outer_sum", "chunk_plan"]
 
-#: Elements of the input field per chunk for :func:`outer_sum` on host backends.
-_CHUNK_ELEMENTS = 1 << 18
+#: Elements of the input field per centred chunk in :func:`outer_sum` on host backends
+#: (16 MiB of float32: few enough chunks that BLAS's per-call thread barrier stays negligible).
+_CHUNK_ELEMENTS = 1 << 22
 
 
 def as_slabs(xp, x, axis):
@@ -205,12 +206,19 @@ def _backward(be, W, x3, g3, P, Q, need_bias):
 def outer_sum(be, a3, b3, P, Q, *, shift_a=None, shift_b=None):
     """``sum_{p,q} (a - shift_a)(b - shift_b)^T`` over ``(P, Ca, Q)``/``(P, Cb, Q)`` views, float64.
 
-    Chunked on host backends (the shifted chunk is a cache-sized temporary);
-    one call on devices (a temporary the size of the field when shifted).
+    Unshifted: one product over the field.  Shifted: chunked on host backends
+    (the shifted chunk is a temporary of ``_CHUNK_ELEMENTS``); one call on
+    devices (a temporary the size of the field).
     """
     xp = be.xp
     f64 = be.dtype(np.float64)
     Ca, Cb = a3.shape[1], b3.shape[1]
+    if shift_a is None and shift_b is None:  # one GEMM (SYRK for a is b) per slab, no temporaries
+        if Q == 1:
+            return xp.astype(xp.matmul(xp.reshape(a3, (P, Ca)).T, xp.reshape(b3, (P, Cb))), f64)
+        if P == 1:
+            return xp.astype(xp.matmul(a3[0, ...], b3[0, ...].T), f64)
+        return xp.astype(xp.sum(xp.matmul(a3, xp.moveaxis(b3, 1, 2)), axis=0), f64)
     acc = be.zeros((Ca, Cb), dtype=np.float64)
     if Q == 1:
         a2, b2 = xp.reshape(a3, (P, Ca)), xp.reshape(b3, (P, Cb))

@@ -56,9 +56,9 @@ class ChannelMixer(Layer):
         Seed of the random initialisation (drawn on the host in float64 and
         copied explicitly to the backend).
     check_finite : bool, optional
-        Check each forward's output for NaN/infinity (default True: a
-        checksum formed while each chunk is in cache, no extra pass; on a
-        GPU one device synchronisation per call).
+        Raise on NaN/infinity in the field (default True): one output
+        channel is checked, ``1 / out_channels`` of a pass; on a GPU one
+        device synchronisation per call.
 
     Attributes
     ----------
@@ -68,26 +68,66 @@ class ChannelMixer(Layer):
     bias : array, shape (out_channels,), or None
         The constrained ``b``.
     constraint : dict
-        Plain-data description of the constraint (``{"kind": "none"}`` ...).
+        Plain-data description of the constraint (``{"kind": "none"}``,
+        ``{"kind": "conserve", "conserve": (C_out, C_in)}``, ...).
 
     Raises
     ------
     TypeError
-        If a channel count or `channel_axis` is not an integer, or `dtype` is
-        not float32/float64.
+        If a channel count or `channel_axis` is not an integer, `dtype` is not
+        float32/float64, or `constraint` has a wrong type.
     ValueError
-        If a channel count is < 1.
+        If a channel count is < 1, the constraint's shapes do not match the
+        channels, its laws are dependent or inconsistent, a bias is asked of a
+        constraint that forbids one, or the combination cannot exist
+        (orthogonal + non-negative).
+    NotImplementedError
+        For valid combinations without a parameterisation here (linear +
+        non-negative or orthogonal, rectangular orthogonal + conservation,
+        non-negative conservation of laws without a positive combination).
 
     Notes
     -----
+    Constraints (``docs/mixers.md`` has the derivations and the round-off
+    bounds):
+
+    ``{"conserve": C}`` (``C``: ``(n_laws, channels)``, square mixer) or ``{"conserve": (C_out, C_in)}``
+        ``C_out W = C_in`` and ``C_out b = 0``: every conserved total
+        ``C x`` is unchanged at every point.  ``W = W0 + U P`` with ``U`` an
+        orthonormal basis of ``null(C_out)`` (``W0 = I`` when square), raw
+        ``weight_null = P`` and ``bias_null`` (``b = U q``).
+    ``"stochastic"``
+        ``W >= 0`` with columns summing to one (non-negative species stay
+        non-negative, their total is conserved): ``W = softmax(weight_logits)``
+        column by column; no bias.
+    ``{"conserve": C, "nonnegative": True}``
+        ``W >= 0`` and ``C_out W = C_in``: each column a softmax-weighted
+        combination of the vertices of its polytope (laws need a strictly
+        positive combination, e.g. a total mass); no bias.
+    ``"nonnegative"``
+        ``W = softplus(weight_softplus) >= 0``.
+    ``"orthogonal"``
+        ``W^T W = I`` (``W W^T = I`` if ``out_channels < in_channels``):
+        Cayley transform of ``weight_skew`` about the orthogonal base point
+        ``weight_base`` (a buffer: :meth:`named_buffers`); no bias unless asked
+        for.  With ``"conserve": C`` as well (square): orthogonal and
+        ``C W = C``.
+    ``{"linear": (A, c)}``
+        ``A vec(W) = c`` with ``vec(W) = W.reshape(-1)`` (row-major; ``A`` of
+        shape ``(p, out*in)`` or ``(p, out, in)``): ``vec(W) = w0 + N z``.
+
+    Non-negativity is exact in floating point; the equality constraints
+    hold to round-off of one small product, at every step, because ``W``
+    is rebuilt from the raw arrays at each forward (nothing accumulates).
+
     The forward pass at every point ``p`` is
     ``y[..., :, p] = W @ x[..., :, p] + b``; the backward pass, given
     ``g = dL/dy``, returns ``dL/dx = W.T @ g`` and sets
     ``dL/dW = sum_p g_p x_p^T`` and ``dL/db = sum_p g_p`` (then through the
     parameterisation to the raw arrays).  The field is never transposed or
-    copied (a C-contiguous field is viewed as ``(P, C, Q)`` around the channel
-    axis and BLAS reads the strided slabs); see ``docs/mixers.md`` for the
-    memory traffic and the measured speed.
+    copied (a C-contiguous field is viewed as ``(P, C, Q)`` around the
+    channel axis and BLAS reads the strided slabs; on host backends the bias
+    costs no extra pass); see ``docs/mixers.md`` for the measured speed.
 
     dtype: the product runs in the field's dtype after the package's table
     (float32 -> float32, float64 -> float64, float16 -> float32, integers ->
@@ -107,6 +147,18 @@ class ChannelMixer(Layer):
     >>> gx = mix.backward(np.ones_like(y))                 # dL/dx for L = sum(y)
     >>> gx.shape, [g.shape for g in mix.grads()]
     ((3, 8, 8), [(2, 3), (2,)])
+
+    Conservation of mass and charge by a mixer of four species, whatever its
+    raw parameters hold:
+
+    >>> C = np.array([[1.0, 1.0, 1.0, 1.0], [1.0, -1.0, 0.0, 2.0]])
+    >>> mix = ChannelMixer(4, 4, constraint={"conserve": C}, dtype=np.float64, rng=0)
+    >>> [p.shape for p in mix.parameters()]
+    [(2, 4), (2,)]
+    >>> mix.parameters()[0][...] = 100.0                   # anything an optimiser might write
+    >>> x = np.random.default_rng(1).random((4, 16, 16))
+    >>> bool(np.allclose(C @ mix(x).reshape(4, -1), C @ x.reshape(4, -1), rtol=0, atol=1e-11))
+    True
     """
 
     def __init__(
@@ -165,6 +217,7 @@ class ChannelMixer(Layer):
 
     @property
     def constraint(self):
+        """Plain-data description of the constraint (a new dict of copies on each access)."""
         return self._param.describe()
 
     def _build(self):
@@ -267,11 +320,13 @@ class ChannelMixer(Layer):
 
     @property
     def weight(self):
+        """The constrained ``W``, ``(out_channels, in_channels)``, layer dtype, on the backend."""
         W, _, _ = self._build()
         return self.backend.xp.astype(W, self.backend.dtype(self.dtype))
 
     @property
     def bias(self):
+        """The constrained ``b``, ``(out_channels,)``, layer dtype, on the backend; None without bias."""
         _, b, _ = self._build()
         return None if b is None else self.backend.xp.astype(b, self.backend.dtype(self.dtype))
 
