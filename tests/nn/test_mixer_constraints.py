@@ -386,3 +386,53 @@ def test_set_weight_errors():
         mix.set_weight(np.full((6, 6), np.nan))
     with pytest.raises(ValueError, match="bias: this mixer has no bias"):
         _mixer("orthogonal", 3, 3).set_weight(np.eye(3), np.zeros(3))
+
+
+# --------------------------------------------------------------- fuzzing the public API
+_SPEC = st.one_of(
+    st.none(),
+    st.sampled_from(["orthogonal", "stochastic", "nonnegative", "unitary", ""]),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "conserve": st.one_of(
+                hnp.arrays(np.float64, st.tuples(st.integers(0, 3), st.integers(1, 4)),
+                           elements=st.one_of(st.floats(-3, 3), st.just(np.nan))),
+                st.just((np.ones((1, 3)), np.ones((1, 2)))),
+                st.just("mass"),
+            ),
+            "nonnegative": st.one_of(st.booleans(), st.just(1)),
+            "orthogonal": st.booleans(),
+            "linear": st.one_of(st.just((np.ones((1, 9)), [1.0])), st.just((np.zeros((1, 9)), [1.0]))),
+        },
+    ),
+)
+
+
+@given(spec=_SPEC, n_in=st.integers(1, 4), n_out=st.integers(1, 4), bias=st.sampled_from([None, True, False]))
+def test_fuzz_constructor_fails_only_with_documented_errors(spec, n_in, n_out, bias):
+    """Any constraint argument either gives a mixer satisfying it or a documented error."""
+    try:
+        mix = ChannelMixer(n_in, n_out, constraint=spec, bias=bias, dtype=np.float64, backend="numpy", rng=0)
+    except (ValueError, TypeError, NotImplementedError) as exc:
+        assert str(exc)  # a message, naming the parameter
+        return
+    W, b = mix.weight64()
+    assert np.all(np.isfinite(W)) and W.shape == (n_out, n_in)
+    assert mix._param.residual(W, b) <= 1e-12
+
+
+@given(
+    shape=st.lists(st.integers(0, 4), min_size=0, max_size=4),
+    axis=st.integers(-5, 5),
+    dtype=st.sampled_from([np.float32, np.float64, np.int16, np.complex64, np.bool_]),
+)
+def test_fuzz_forward_fails_only_with_documented_errors(shape, axis, dtype):
+    mix = ChannelMixer(3, 2, channel_axis=axis, rng=0, backend="numpy")
+    x = np.ones(shape, dtype=dtype)
+    try:
+        y = mix(x)
+    except (ValueError, TypeError) as exc:
+        assert "x" in str(exc) or "channel_axis" in str(exc)
+        return
+    assert y.shape[axis] == 2 and y.dtype in (np.float32, np.float64)
