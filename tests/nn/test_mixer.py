@@ -145,6 +145,14 @@ def test_eval_mode_keeps_nothing_for_backward():
         mix.backward(np.ones((2, 3)))
 
 
+def test_set_weight_between_forward_and_backward_invalidates_the_backward():
+    mix = ChannelMixer(2, 2, rng=0, backend="numpy")
+    mix(np.ones((2, 3)))
+    mix.set_weight(np.eye(2))
+    with pytest.raises(RuntimeError, match="preceding forward"):
+        mix.backward(np.ones((2, 3)))
+
+
 def test_backward_releases_the_saved_input():
     mix = ChannelMixer(2, 2, rng=0, backend="numpy")
     mix(np.ones((2, 3)))
@@ -173,6 +181,8 @@ def test_constructor_errors():
         ChannelMixer(2, 2, dtype=np.float16)
     with pytest.raises(TypeError, match="bias must be True, False or None"):
         ChannelMixer(2, 2, bias="yes")
+    with pytest.raises(TypeError, match="rng must be None, an int or a numpy.random.Generator; got 'seed'"):
+        ChannelMixer(2, 2, rng="seed")
 
 
 def test_forward_errors():

@@ -186,7 +186,11 @@ class ChannelMixer(Layer):
             constraint, self.in_channels, self.out_channels, bias=bias, backend=self.backend
         )
         be = self.backend
-        raw = self._param.init_raw(np.random.default_rng(rng))
+        try:
+            gen = np.random.default_rng(rng)
+        except TypeError:
+            raise TypeError(f"rng must be None, an int or a numpy.random.Generator; got {rng!r}") from None
+        raw = self._param.init_raw(gen)
         self._raw = {name: be.asarray(raw[name], dtype=self.dtype, copy=True) for name in self._param.raw_shapes()}
         self._grads = {name: be.zeros(tuple(a.shape), dtype=self.dtype) for name, a in self._raw.items()}
         self._saved = None
@@ -297,6 +301,7 @@ class ChannelMixer(Layer):
                 )
         raw = self._param.raw_from(W, b)
         be = self.backend
+        self._saved = None  # a pending backward would mix the old weight with the new parameters
         for name, arr in self._raw.items():
             arr[...] = be.asarray(np.asarray(raw[name], dtype=np.float64), dtype=self.dtype, copy=True)
         return self
