@@ -80,7 +80,7 @@ class Orthogonal(Parameterisation):
             self.E, self.L = R @ R.T, U
             self._E, self._L, self._Lt = self._dev(self.E), self._dev(U), self._dev(U.T)
         s = self.size
-        self._I = xp.eye(s, dtype=backend.dtype(np.float64), device=backend.device)
+        self._I = self._dev(np.eye(s))
         self._base = self._dev(np.eye(s))
 
     # -- the base point (a buffer: float64, on the device, written in place) ------
@@ -124,7 +124,7 @@ class Orthogonal(Parameterisation):
         if self.laws is None:
             s, m, n = self.size, self.out_channels, self.in_channels
             if (m, n) != (s, s):
-                G = xp.zeros((s, s), dtype=gW.dtype, device=self.backend.device)
+                G = self.backend.zeros((s, s), dtype=np.float64)
                 G[:m, :n] = gW
             else:
                 G = gW
