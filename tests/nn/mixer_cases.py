@@ -66,3 +66,20 @@ def violations(constraint, W, b):
         A, c = constraint["linear"]
         out["linear"] = float(np.abs(A.reshape(A.shape[0], -1) @ W.reshape(-1) - c).max())
     return out
+
+
+def central_differences(loss, arrays, h):
+    """d loss / d a for each array `a` (modified in place and restored), by central differences."""
+    out = []
+    for a in arrays:
+        fd = np.zeros(a.shape)
+        for i in np.ndindex(a.shape):
+            old = a[i]
+            a[i] = old + h
+            lp = loss()
+            a[i] = old - h
+            lm = loss()
+            a[i] = old
+            fd[i] = (lp - lm) / (2 * h)
+        out.append(fd)
+    return out
