@@ -29,6 +29,7 @@ from .dropout import Dropout
 from .estimator import SpectralCNNClassifier
 from .gradcam import GradCAM, grad_cam, plot_grad_cam
 from .metrics import f1_per_group, f1_score, multilabel_report, perfection_rate, tune_thresholds
+from .mixers import ChannelMixer
 from .losses import BCEWithLogitsLoss, CrossEntropyLoss, Loss, MSELoss
 from .normalization import BatchNorm1D
 from .optim import SGD, Adam, AdamW, Optimizer
@@ -43,6 +44,7 @@ __all__ = [
     "Layer",
     "no_grad",
     "Conv1D",
+    "ChannelMixer",
     "DepthwiseSeparableConv1D",
     "MaxPool1D",
     "AvgPool1D",

@@ -195,7 +195,79 @@ class Conv1D(ParametrisedLayer):
 
 
 class DepthwiseSeparableConv1D(Sequential):
-    """Depthwise convolution then a pointwise 1x1 channel mixer.
+    """Depthwise convolution, then a pointwise 1x1 :class:`~fieldconv.nn.ChannelMixer` (Chollet 2017).
 
-    Placeholder; built on :class:`fieldconv.nn.ChannelMixer`.
+    ``Conv1D(in, in * depth_multiplier, k, groups=in)`` filters each channel
+    on its own along the spectrum; ``ChannelMixer(in * depth_multiplier, out,
+    channel_axis=1)`` then mixes channels point by point, optionally under a
+    physical constraint.  Cost per output point: ``in * m * k + in * m * out``
+    multiply-adds instead of ``in * out * k``.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size : int, optional
+        Give it, or `width` with `grid` (as :class:`Conv1D`).
+    width, grid, stride, padding, dilation
+        Of the depthwise convolution, as :class:`Conv1D`.
+    depth_multiplier : int, optional
+        Depthwise filters per input channel (default 1).
+    bias : bool, optional
+        Bias of the depthwise convolution (default True); the pointwise
+        mixer's bias follows its constraint (see ChannelMixer).
+    constraint : None, str or dict, optional
+        Constraint of the pointwise mixer (see :class:`ChannelMixer`).
+    dtype, backend, random_state
+        As for :class:`Conv1D`.
+
+    Attributes
+    ----------
+    depthwise : Conv1D
+    pointwise : ChannelMixer
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fieldconv.nn import DepthwiseSeparableConv1D
+    >>> layer = DepthwiseSeparableConv1D(4, 8, 5, random_state=0)
+    >>> y = layer(np.ones((2, 4, 30), np.float32))
+    >>> y.shape, layer.backward(np.ones_like(y)).shape
+    ((2, 8, 30), (2, 4, 30))
+    >>> sorted(layer.named_parameters())
+    ['0.bias', '0.weight', '1.bias', '1.weight']
     """
+
+    def __init__(self, in_channels, out_channels, kernel_size=None, *, width=None, grid=None, stride=1,
+                 padding="same", dilation=1, depth_multiplier=1, bias=True, constraint=None, dtype=np.float32,
+                 backend=None, random_state=None):
+        from .mixers import ChannelMixer
+
+        rng = as_generator(random_state)
+        in_channels = check_int("in_channels", in_channels, minimum=1)
+        m = check_int("depth_multiplier", depth_multiplier, minimum=1)
+        self.depthwise = Conv1D(in_channels, in_channels * m, kernel_size, width=width, grid=grid, stride=stride,
+                                padding=padding, dilation=dilation, groups=in_channels, bias=bias, dtype=dtype,
+                                backend=backend, random_state=int(rng.integers(2**31)))
+        self.pointwise = ChannelMixer(in_channels * m, out_channels, constraint=constraint, channel_axis=1,
+                                      dtype=dtype, backend=self.depthwise.backend, rng=int(rng.integers(2**31)))
+        self.depth_multiplier = m
+        super().__init__(self.depthwise, self.pointwise)
+
+    def __repr__(self):
+        d, p = self.depthwise, self.pointwise
+        return (f"DepthwiseSeparableConv1D({d.in_channels}, {p.out_channels}, kernel_size={d.kernel_size}, "
+                f"stride={d.stride}, padding={d.padding!r}, dilation={d.dilation}, "
+                f"depth_multiplier={self.depth_multiplier})")
+
+    def window_geometry(self):
+        """(span, stride) of the depthwise convolution (the pointwise mixer sees one point)."""
+        return self.depthwise.window_geometry()
+
+    def config(self):
+        from .saving import mixer_constraint_config
+
+        d, p = self.depthwise, self.pointwise
+        return {"in_channels": d.in_channels, "out_channels": p.out_channels, "kernel_size": d.kernel_size,
+                "stride": d.stride, "padding": d.padding, "dilation": d.dilation,
+                "depth_multiplier": self.depth_multiplier, "bias": d.bias is not None,
+                "constraint": mixer_constraint_config(p), "dtype": d.dtype.name}

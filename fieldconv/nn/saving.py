@@ -21,7 +21,7 @@ import numpy as np
 
 from ._grid import Grid, as_grid
 
-__all__ = ["save_model", "load_model", "model_spec", "build_model"]
+__all__ = ["save_model", "load_model", "model_spec", "build_model", "mixer_constraint_config"]
 
 FORMAT = "fieldconv.nn.model"
 FORMAT_VERSION = 1
@@ -43,6 +43,46 @@ def _registry():
     return classes
 
 
+def _plain(value):
+    """JSON form of a constraint description: arrays as {"array": nested lists}, tuples as {"tuple": [...]}."""
+    if isinstance(value, np.ndarray):
+        return {"array": value.tolist()}
+    if isinstance(value, tuple):
+        return {"tuple": [_plain(v) for v in value]}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _unplain(value):
+    if isinstance(value, dict):
+        if set(value) == {"array"}:
+            return np.asarray(value["array"], dtype=np.float64)
+        if set(value) == {"tuple"}:
+            return tuple(_unplain(v) for v in value["tuple"])
+        return {k: _unplain(v) for k, v in value.items()}
+    return value
+
+
+def mixer_constraint_config(mixer):
+    """The ``constraint=`` argument that rebuilds `mixer`'s constraint, in JSON form."""
+    d = dict(mixer.constraint)
+    kind = d.pop("kind")
+    if kind == "none":
+        return None
+    if kind == "stochastic":
+        return "stochastic"
+    if kind in ("orthogonal", "nonnegative"):
+        d[kind] = True
+    return _plain(d)
+
+
+def _mixer_config(mixer):
+    return {"in_channels": mixer.in_channels, "out_channels": mixer.out_channels,
+            "constraint": mixer_constraint_config(mixer), "bias": mixer.has_bias,
+            "channel_axis": mixer.channel_axis, "dtype": mixer.dtype.name}
+
+
 def model_spec(layer):
     """The architecture of `layer` as a JSON-compatible dict (class, config, children).
 
@@ -55,7 +95,8 @@ def model_spec(layer):
     name = type(layer).__name__
     if name not in _registry():
         raise TypeError(f"cannot save layer {name}: only fieldconv.nn layers have a stored architecture")
-    spec = {"class": name, "config": layer.config(), "children": [model_spec(c) for c in _own_children(layer)]}
+    config = _mixer_config(layer) if name == "ChannelMixer" else layer.config()
+    spec = {"class": name, "config": config, "children": [model_spec(c) for c in _own_children(layer)]}
     grid = getattr(layer, "grid", None)
     if name == "Sequential" and isinstance(grid, Grid):
         spec["grid"] = grid.metadata()
@@ -90,6 +131,8 @@ def build_model(spec, *, backend=None):
     cls = classes.get(name)
     if cls is None:
         raise ValueError(f"unknown layer class {name!r} in the stored architecture")
+    if "constraint" in config:
+        config["constraint"] = _unplain(config["constraint"])
     if isinstance(config.get("grid"), dict):
         config["grid"] = Grid.from_metadata(config["grid"])
     if "ranges" in config and config["ranges"] is not None:
@@ -106,6 +149,8 @@ def build_model(spec, *, backend=None):
     import inspect
 
     params = inspect.signature(cls).parameters
+    if name == "ChannelMixer":
+        config["rng"] = None
     if "backend" in params:
         config["backend"] = backend
     if name in ("RegionPool",) and config.get("grid") is None:

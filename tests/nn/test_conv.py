@@ -226,3 +226,33 @@ def test_local_attention_with_relative_scores_is_a_depthwise_convolution(rng):
     kernel = np.exp(scores - scores.max(axis=1, keepdims=True))
     conv.weight[:, 0, :] = kernel / kernel.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(conv(x), att, rtol=1e-13, atol=1e-14)
+
+
+def test_depthwise_separable_gradients_and_pytorch(rng):
+    from fieldconv.nn import DepthwiseSeparableConv1D
+
+    layer = DepthwiseSeparableConv1D(3, 5, 5, depth_multiplier=2, dilation=2, dtype=np.float64, random_state=0)
+    x = rng.standard_normal((2, 3, 17))
+    check_layer_gradients(layer, x, rng)
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    y = layer(x)
+    W, b = layer.pointwise.weight64()
+    dw = layer.depthwise
+    ref = F.conv1d(F.conv1d(torch.tensor(x), torch.tensor(dw.weight), torch.tensor(dw.bias), padding="same",
+                            dilation=2, groups=3), torch.tensor(W[:, :, None]), torch.tensor(b))
+    np.testing.assert_allclose(y, ref.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_depthwise_separable_with_a_conserving_mixer(strict_backend, rng):
+    from fieldconv.nn import DepthwiseSeparableConv1D
+
+    C = np.ones((1, 4))
+    layer = DepthwiseSeparableConv1D(4, 4, 3, constraint={"conserve": C}, random_state=0, backend=strict_backend)
+    x = strict_backend.asarray(rng.standard_normal((2, 4, 12)).astype(np.float32), copy=True)
+    y = layer(x)
+    h = layer.depthwise(x)
+    # the pointwise mixer keeps the channel total of the depthwise output at every point
+    tot_h = strict_backend.to_numpy(h).sum(axis=1)
+    tot_y = strict_backend.to_numpy(y).sum(axis=1)
+    np.testing.assert_allclose(tot_y, tot_h, rtol=1e-5, atol=1e-5)

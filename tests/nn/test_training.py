@@ -195,3 +195,18 @@ def test_mse_regression_through_dense(rng):
     net = Dense(4, 1, random_state=0)
     train(net, X, Y, loss=MSELoss(), optimizer=Adam(net.parameters(), lr=0.1), epochs=80, batch_size=8, random_state=0)
     np.testing.assert_allclose(net.weight, [[1.0, 0.0, -1.0, 2.0]], atol=0.05)
+
+
+def test_save_and_load_mixers_and_separable_convolutions(tmp_path, rng):
+    from fieldconv.nn import ChannelMixer, DepthwiseSeparableConv1D
+
+    C = np.ones((1, 4))
+    net = Sequential(DepthwiseSeparableConv1D(2, 4, 3, constraint="stochastic", random_state=0), ReLU(),
+                     ChannelMixer(4, 4, constraint={"conserve": C}, channel_axis=1, rng=1),
+                     ChannelMixer(4, 3, constraint="orthogonal", channel_axis=1, rng=2))
+    x = rng.random((2, 2, 20)).astype(np.float32)
+    y = net(x)
+    save_model(net, tmp_path / "m.h5")
+    model, _, _ = load_model(tmp_path / "m.h5")
+    np.testing.assert_array_equal(model(x), y)
+    assert model[2].constraint["kind"] == "conserve" and model[0].pointwise.constraint["kind"] == "stochastic"
