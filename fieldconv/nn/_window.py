@@ -113,32 +113,65 @@ class Window:
             parts.append(be.zeros(lead + (self.pad_right,), dt) + fill)
         return xp.concat(parts, axis=-1)
 
-    def unfold(self, be, x, fill=0.0, *, tap_axis=-2):
+    def valid(self, j):
+        """``(t_lo, t_hi, src)``: outputs ``t_lo <= t < t_hi`` of tap `j` read the input at slice `src`.
+
+        The other outputs of tap `j` read padding.
+        """
+        s, lo = self.stride, j * self.dilation - self.pad_left  # input index of tap j at t = 0
+        t_lo = min(self.out_length, -(lo // s)) if lo < 0 else 0  # ceil(-lo / s): first t with t*s + lo >= 0
+        t_hi = max(t_lo, min(self.out_length, (self.length - 1 - lo) // s + 1))
+        start = t_lo * s + lo
+        return t_lo, t_hi, slice(start, start + s * (t_hi - t_lo - 1) + 1, s)
+
+    def _key(self, j, t, tap_axis):
+        return (Ellipsis, j, t) if tap_axis == -2 else (Ellipsis, j, slice(None), t)
+
+    def unfold(self, be, x, fill=0.0, *, tap_axis=-2, out=None):
         """(..., length) -> (..., kernel_size, out_length): the windows, tap by tap.
 
         Points read from the padding are `fill` (zero for correlations,
         minus infinity for max pooling).  With ``tap_axis=-3`` the taps go
         before the last two axes: (A, B, length) -> (A, kernel_size, B,
         out_length), the layout in which a batch joins the columns of one
-        matrix product.
+        matrix product.  `out`, if given, receives the windows (a buffer
+        reused from chunk to chunk); `x` may be any strided view.
         """
-        xpad = self.pad(be, x, fill)
-        return be.xp.stack([xpad[..., self.tap(j)] for j in range(self.kernel_size)], axis=tap_axis)
+        if tap_axis not in (-2, -3):
+            raise ValueError(f"tap_axis must be -2 or -3; got {tap_axis}")
+        shape = tuple(x.shape)
+        k, lo = self.kernel_size, self.out_length
+        want = shape[:-1] + (k, lo) if tap_axis == -2 else shape[:-2] + (k, shape[-2], lo)
+        if out is None:
+            out = be.empty(want, _np_dtype(x))
+        for j in range(k):
+            t_lo, t_hi, src = self.valid(j)
+            if t_hi > t_lo:
+                out[self._key(j, slice(t_lo, t_hi), tap_axis)] = x[..., src]
+            if t_lo > 0:
+                out[self._key(j, slice(0, t_lo), tap_axis)] = fill
+            if t_hi < lo:
+                out[self._key(j, slice(t_hi, lo), tap_axis)] = fill
+        return out
 
-    def fold(self, be, cols, *, tap_axis=-2):
+    def fold(self, be, cols, *, tap_axis=-2, out=None):
         """The adjoint of :meth:`unfold` (same `tap_axis`): windows back to (..., length).
 
         Every window entry is added back to the input point it was read
-        from; entries read from the padding are dropped.
+        from; entries read from the padding are dropped.  With `out` the
+        entries are added to it (give zeros for the adjoint itself).
         """
         if tap_axis not in (-2, -3):
             raise ValueError(f"tap_axis must be -2 or -3; got {tap_axis}")
         shape = tuple(cols.shape)
         lead = shape[:-2] if tap_axis == -2 else shape[:-3] + shape[-2:-1]
-        out = be.zeros(lead + (self.padded_length,), _np_dtype(cols))
+        if out is None:
+            out = be.zeros(lead + (self.length,), _np_dtype(cols))
         for j in range(self.kernel_size):
-            out[..., self.tap(j)] += cols[..., j, :] if tap_axis == -2 else cols[..., j, :, :]
-        return self.crop(out)
+            t_lo, t_hi, src = self.valid(j)
+            if t_hi > t_lo:
+                out[..., src] += cols[self._key(j, slice(t_lo, t_hi), tap_axis)]
+        return out
 
     def crop(self, xpad):
         """The unpadded part (..., length) of a padded signal (a view)."""
