@@ -380,8 +380,7 @@ class SpectralCNNClassifier:
     def decision_function(self, X, *, grid=None, resample=False, source_resolution=None):
         """Logits (n_samples, n_groups), float64 ((n_samples,) for a 1-D binary ``y``)."""
         X = self._prepare(X, grid, resample, source_resolution)
-        Xs = ((X - self.offset_) / self.scale_).astype(np.dtype(self.dtype))[:, None, :]
-        z = self._logits(Xs)
+        z = self._logits(self._standardised(X))
         return z[:, 0] if self._binary else z
 
     def _logits(self, Xs):
@@ -438,6 +437,90 @@ class SpectralCNNClassifier:
         if self._binary:
             return float(np.mean(self.predict(X) == np.asarray(y).ravel()))
         return f1_score(self._check_Y(y, X.shape[0]), self.predict(X), "micro")
+
+    # ---------------------------------------------------- explain and compress
+    def _standardised(self, X):
+        return ((X - self.offset_) / self.scale_).astype(np.dtype(self.dtype))[:, None, :]
+
+    def explain(self, X, groups=None, *, method="auto"):
+        """Grad-CAM maps: which wavenumbers drove each group's score (see :func:`~fieldconv.nn.grad_cam`).
+
+        Parameters
+        ----------
+        X : array_like (n_samples, n_points)
+            Spectra on the model's grid.
+        groups : int or sequence of int, optional
+            Group columns to explain (default all).
+        method : {"auto", "grad-cam", "hires"}, optional
+            See :func:`~fieldconv.nn.grad_cam` ("auto": point-wise gradients
+            behind the region-pool head).
+
+        Returns
+        -------
+        GradCAM
+            ``maps`` (n_samples, n_groups, n_points) in [0, 1] on ``grid`` (cm^-1).
+        """
+        from .gradcam import grad_cam
+
+        self._fitted()
+        X = self._check_X(X, len(self.grid_))
+        return grad_cam(self.model_, self._standardised(X), outputs=groups, grid=self.grid_, method=method)
+
+    def fine_tune(self, X, y, *, epochs=2, learning_rate=None):
+        """Continue training the fitted network on (X, y) (e.g. after :meth:`prune`); returns self.
+
+        The network keeps its weights; a fresh AdamW with a cosine decay over
+        `epochs` starts at `learning_rate` (default a tenth of the fit's).
+        The input scaling and the decision thresholds are kept.
+        """
+        from .losses import BCEWithLogitsLoss
+        from .optim import AdamW
+        from .schedules import CosineLR
+        from .training import train
+
+        self._fitted()
+        X = self._check_X(X, len(self.grid_))
+        Y = self._check_Y(y, X.shape[0])
+        lr = self.learning_rate / 10 if learning_rate is None else learning_rate
+        opt = AdamW(self.model_.parameters(), lr=lr, weight_decay=self.weight_decay)
+        rng = as_generator(self.random_state)
+        self.history_ = train(self.model_, self._standardised(X), Y, loss=BCEWithLogitsLoss(), optimizer=opt,
+                              epochs=check_int("epochs", epochs, minimum=1), batch_size=self.batch_size,
+                              schedule=CosineLR(epochs), random_state=int(rng.integers(2**31)),
+                              progress=bool(self.verbose))
+        return self
+
+    def prune(self, fraction, X=None, y=None):
+        """A copy whose network lost the lowest-l1 `fraction` of its convolution filters.
+
+        Parameters
+        ----------
+        fraction : float
+            In [0, 1); see :func:`~fieldconv.nn.prune_filters`.
+        X, y : array_like, optional
+            Labelled spectra on which to report the micro-F1 before and after.
+
+        Returns
+        -------
+        (SpectralCNNClassifier, dict)
+            The pruned classifier (thresholds kept) and a report: ``params``,
+            ``flops`` (before, after), ``channels`` and, with data,
+            ``micro_f1`` (before, after).
+        """
+        import copy
+
+        from .pruning import prune_filters
+
+        self._fitted()
+        model, rep = prune_filters(self.model_, fraction, length=len(self.grid_))
+        new = copy.copy(self)
+        new.model_ = model
+        new.history_ = copy.copy(self.history_)
+        report = {"params": (rep.params_before, rep.params_after), "flops": (rep.flops_before, rep.flops_after),
+                  "channels": (rep.channels_before, rep.channels_after), "summary": str(rep)}
+        if X is not None:
+            report["micro_f1"] = (self.score(X, y), new.score(X, y))
+        return new, report
 
     # ----------------------------------------------------------------- files
     def save(self, path):

@@ -6,6 +6,20 @@ logit) ``y_g`` and the activations ``A`` (C, L') of a convolutional layer,
     alpha_c = mean_t dy_g / dA[c, t]            (channel importance)
     cam[t]  = ReLU(sum_c alpha_c A[c, t])       (where the evidence sits)
 
+The channel average assumes the head treats every position alike (global
+pooling).  A spectral classifier's head does not: after region pooling a
+channel counts for a group in one region and against it in another, and
+the average can cancel.  ``method="hires"`` keeps the gradient point by
+point (HiResCAM, Draelos & Carin 2020):
+
+    cam[t]  = ReLU(sum_c dy_g / dA[c, t] * A[c, t])
+
+which, for a head that is linear in ``A`` (pooling, flatten, dense), splits
+the output exactly into contributions of the positions.  ``method="auto"``
+(the default) uses HiResCAM when a position-keeping layer (RegionPool with
+more than one region, or Flatten of the map) follows the explained layer,
+Grad-CAM otherwise.
+
 and ``cam`` is placed on the input's wavenumber grid: point ``t`` of an
 ``L'``-point map stands at grid index ``(t + 1/2) n / L' - 1/2`` (the
 convention of :class:`~fieldconv.nn.RegionPool`), linearly interpolated
@@ -17,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_finite
+from ._checks import check_choice, check_finite
 from ._grid import as_grid
 from ._layer import no_grad
 from .containers import Sequential
@@ -42,6 +56,8 @@ class GradCAM:
         Index of the explained layer in the model.
     logits : ndarray (n_samples, n_outputs)
         The explained outputs' values.
+    method : str
+        "grad-cam" or "hires".
     """
 
     maps: np.ndarray
@@ -49,6 +65,7 @@ class GradCAM:
     outputs: list
     layer: int
     logits: np.ndarray
+    method: str = "grad-cam"
 
 
 def _default_layer(model):
@@ -65,7 +82,19 @@ def _default_layer(model):
     return i
 
 
-def grad_cam(model, X, outputs=None, *, layer=None, grid=None):
+def _position_aware(head):
+    for layer in head.layers:
+        name = type(layer).__name__
+        if name == "GlobalPool":
+            return False
+        if name == "RegionPool":
+            return layer.n_regions > 1
+        if name == "Flatten":
+            return True
+    return True
+
+
+def grad_cam(model, X, outputs=None, *, layer=None, grid=None, method="auto"):
     """Grad-CAM maps of `model` for spectra `X`.
 
     Parameters
@@ -81,6 +110,9 @@ def grad_cam(model, X, outputs=None, *, layer=None, grid=None):
         (default: the last activation after the last Conv1D).
     grid : array_like, Quantity or SpectralAxis, optional
         The input's wavenumbers (default ``model.grid`` if set).
+    method : {"auto", "grad-cam", "hires"}, optional
+        Channel-averaged gradients (Grad-CAM) or point-wise ones (HiResCAM);
+        "auto" (default) chooses by the head (see the module notes).
 
     Returns
     -------
@@ -120,7 +152,10 @@ def grad_cam(model, X, outputs=None, *, layer=None, grid=None):
     li = _default_layer(model) if layer is None else int(layer)
     if not 0 <= li < len(model.layers) - 1:
         raise ValueError(f"layer must index a layer before the model's last (0..{len(model.layers) - 2}); got {layer}")
+    check_choice("method", method, ("auto", "grad-cam", "hires"))
     trunk, head = model[: li + 1], model[li + 1 :]
+    if method == "auto":
+        method = "hires" if _position_aware(head) else "grad-cam"
     was_training = model.training
     model.eval()
     try:
@@ -143,8 +178,8 @@ def grad_cam(model, X, outputs=None, *, layer=None, grid=None):
             onehot = np.zeros(zh.shape, dtype=dtype)
             onehot[:, o] = 1.0
             G = be.to_numpy(head.backward(be.asarray(onehot, copy=True))).astype(np.float64)
-            alpha = G.mean(axis=2, keepdims=True)
-            cam = np.maximum(np.sum(alpha * Ah, axis=1), 0.0)  # (n, L')
+            weight = G if method == "hires" else G.mean(axis=2, keepdims=True)
+            cam = np.maximum(np.sum(weight * Ah, axis=1), 0.0)  # (n, L')
             maps[:, k, :] = _to_grid(cam, n_points)
     finally:
         model.train(was_training)
@@ -152,7 +187,7 @@ def grad_cam(model, X, outputs=None, *, layer=None, grid=None):
     maps = np.divide(maps, top, out=np.zeros_like(maps), where=top > 0)
     g = grid if grid is not None else getattr(model, "grid", None)
     gv = None if g is None else np.asarray(as_grid(g).values)
-    return GradCAM(maps, gv, outs, li, zh[:, outs])
+    return GradCAM(maps, gv, outs, li, zh[:, outs], method)
 
 
 def _to_grid(cam, n_points):
