@@ -52,13 +52,15 @@ def _limit_threads(n):
     return threadpool_limits(n)
 
 
-def build_fieldconv(seed=0):
+def build_fieldconv(seed=0, threads=1):
+    from fieldconv.backend import get_backend
     from fieldconv.nn import Conv1D, Dense, Flatten, MaxPool1D, ReLU, RegionPool, Sequential
 
+    be = get_backend("numpy", threads=threads)  # the layers size their GEMM pieces for this many threads
     return Sequential(
-        Conv1D(1, 32, 15, random_state=seed), ReLU(), MaxPool1D(2),
-        Conv1D(32, 64, 9, dilation=2, random_state=seed + 1), ReLU(),
-        RegionPool(16), Flatten(), Dense(64 * 16, GROUPS, random_state=seed + 2),
+        Conv1D(1, 32, 15, random_state=seed, backend=be), ReLU(), MaxPool1D(2),
+        Conv1D(32, 64, 9, dilation=2, random_state=seed + 1, backend=be), ReLU(),
+        RegionPool(16), Flatten(), Dense(64 * 16, GROUPS, random_state=seed + 2, backend=be),
     )
 
 
@@ -85,13 +87,13 @@ def data(seed=1):
     return x, y
 
 
-def tasks(lib):
+def tasks(lib, threads=1):
     """(forward, step) callables of `lib` on the reference batch."""
     x, y = data()
     if lib == "fieldconv":
         from fieldconv.nn import Adam, BCEWithLogitsLoss, no_grad
 
-        model = build_fieldconv()
+        model = build_fieldconv(threads=threads)
         loss = BCEWithLogitsLoss()
         opt = Adam(model.parameters(), lr=1e-3)
 
@@ -131,7 +133,7 @@ def _child(lib, task, threads):
 
     torch.set_num_threads(threads)
     with _limit_threads(threads):
-        fwd, step = tasks(lib)
+        fwd, step = tasks(lib, threads)
         fn = fwd if task == "forward" else step
         base = _rss_bytes()
         for _ in range(4):
@@ -185,7 +187,7 @@ def main(argv=None):
     for threads in args.threads:
         torch.set_num_threads(threads)
         with _limit_threads(threads):
-            ours, theirs = tasks("fieldconv"), tasks("torch")
+            ours, theirs = tasks("fieldconv", threads), tasks("torch")
             for f in ours + theirs:  # first calls: allocation, oneDNN primitive creation
                 f()
             best = {k: float("inf") for k in ("of", "tf", "os", "ts")}

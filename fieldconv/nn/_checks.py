@@ -25,6 +25,7 @@ __all__ = [
     "dtype_name",
     "check_batch",
     "check_finite",
+    "host_contiguous",
     "strip_wavenumber",
 ]
 
@@ -115,6 +116,11 @@ def check_batch(layer, x, *, ndim=(3,), channels=None, name="x"):
     if channels is not None and x.shape[1] != channels:
         raise ValueError(f"{name} must have {channels} channels (axis 1) for {type(layer).__name__}; got {x.shape[1]}")
     return x
+
+
+def host_contiguous(*arrays):
+    """True if every array is a C-contiguous NumPy array (the compiled host kernels' input)."""
+    return all(type(a) is np.ndarray and a.flags.c_contiguous for a in arrays)
 
 
 def check_finite(be, x, name="X"):

@@ -15,30 +15,53 @@ chunk and group (BLAS ``sgemm``/``dgemm`` on the host, cuBLAS on CuPy) around
 the window maps of :mod:`fieldconv.nn._window`; the weight gradient's inner
 dimension runs over the whole chunk.
 
-The batch is processed in chunks so that the unfolded windows (``k`` times
-the input) stay small: on the host a chunk's windows fit in about
-:data:`HOST_CHUNK_BYTES` (the L2 cache of one core, where the matrix
-product reads them back); on a device, whole batches up to
-:data:`DEVICE_CHUNK_BYTES`.  The chunking changes no result but the order
-of the weight gradient's sum over samples.
+The batch is processed in pieces so that the unfolded windows (``k`` times
+the input) stay small: on a one-thread host backend a piece's windows fit
+in about :data:`HOST_CHUNK_BYTES` (the L2 cache of one core, where the
+matrix product reads them back), with several threads in
+:data:`HOST_THREADED_CHUNK_BYTES` (fewer, larger threaded products); on a
+device, whole batches up to :data:`DEVICE_CHUNK_BYTES`.  A sample whose
+windows exceed the budget is cut along its output points.  The pieces
+change no result but the order of the weight gradient's sum over samples.
 
 Private module.
 """
 
 from ._checks import dtype_name
 
-__all__ = ["correlate", "correlate_backward", "chunk_size", "HOST_CHUNK_BYTES", "DEVICE_CHUNK_BYTES"]
+__all__ = ["correlate", "correlate_backward", "pieces", "HOST_CHUNK_BYTES", "HOST_THREADED_CHUNK_BYTES",
+           "DEVICE_CHUNK_BYTES"]
 
-#: Bytes of unfolded windows per chunk on host backends (about one core's L2).
-HOST_CHUNK_BYTES = 2 << 20
-#: Bytes of unfolded windows per chunk on device backends.
+#: Bytes of unfolded windows per piece on one-thread host backends (measured: OpenBLAS sgemm runs
+#: fastest on panels of about 1 MB, which stay in a core's L2 while the product reads them).
+HOST_CHUNK_BYTES = 1 << 20
+#: The same with several threads (``backend.threads > 1``): a threaded GEMM ends in a barrier, which
+#: costs a scheduler quantum whenever another process holds a core; 16 MB pieces keep the barriers to
+#: a few per layer (measured at load 5-10 on 2 cores: 1 MB pieces ran 8x slower than 16 MB ones).
+HOST_THREADED_CHUNK_BYTES = 16 << 20
+#: Bytes of unfolded windows per piece on device backends.
 DEVICE_CHUNK_BYTES = 256 << 20
 
 
-def chunk_size(be, batch, bytes_per_sample):
-    """Samples per chunk for windows of `bytes_per_sample` bytes per sample."""
-    budget = HOST_CHUNK_BYTES if be.on_host else DEVICE_CHUNK_BYTES
-    return max(1, min(int(batch), budget // max(int(bytes_per_sample), 1)))
+def pieces(be, batch, rows, out_length, itemsize):
+    """``[(c0, c1, t0, t1)]``: samples c0:c1 and output points t0:t1 whose windows fit the budget.
+
+    `rows` is the number of window rows (C * k [+ 1]).  Whole samples are
+    grouped while they fit; a sample too long for the budget is cut along
+    its output points.
+    """
+    if be.on_host:
+        budget = HOST_CHUNK_BYTES if be.threads <= 1 else max(HOST_CHUNK_BYTES, HOST_THREADED_CHUNK_BYTES)
+    else:
+        budget = DEVICE_CHUNK_BYTES
+    per_sample = max(1, rows * out_length * itemsize)
+    if per_sample <= budget:
+        step = max(1, min(int(batch), budget // per_sample))
+        return [(c0, min(batch, c0 + step), 0, out_length) for c0 in range(0, batch, step)]
+    span = max(1, budget // max(1, rows * itemsize))
+    cuts = -(-out_length // span)
+    span = -(-out_length // cuts)  # equal pieces
+    return [(b, b + 1, t0, min(out_length, t0 + span)) for b in range(batch) for t0 in range(0, out_length, span)]
 
 
 def _grouped_weight(xp, w, groups):
@@ -46,21 +69,23 @@ def _grouped_weight(xp, w, groups):
     return xp.reshape(w, (groups, out_ch // groups, cg * k))
 
 
-def _cols(be, win, x, c0, c1, groups, buf, ones=False):
-    """Windows of samples c0:c1 as (g, C/g * k, n * L_out), written into the flat buffer `buf`.
+def _cols(be, win, x, piece, groups, buf, ones=False):
+    """Windows of a piece as (g, C/g * k, n * P), written into the flat buffer `buf`.
 
-    With `ones` (one group only) a row of ones follows the windows: (1, C*k + 1, n * L_out),
+    With `ones` (one group only) a row of ones follows the windows: (1, C*k + 1, n * P),
     so that a bias column appended to the weights is added by the same product.
     """
     xp = be.xp
-    c, n, k, lo = x.shape[1], c1 - c0, win.kernel_size, win.out_length
-    size = c * k * n * lo
-    out = xp.reshape(buf[:size], (c, k, n, lo))
-    win.unfold(be, xp.permute_dims(x[c0:c1, ...], (1, 0, 2)), tap_axis=-3, out=out)  # reads x in place
+    c0, c1, t0, t1 = piece
+    c, n, k, p = x.shape[1], c1 - c0, win.kernel_size, t1 - t0
+    size = c * k * n * p
+    out = xp.reshape(buf[:size], (c, k, n, p))
+    # reads x in place (a strided view); the windows land in (C, k, n, P) order
+    win.unfold(be, xp.permute_dims(x[c0:c1, ...], (1, 0, 2)), tap_axis=-3, out=out, t_range=(t0, t1))
     if ones:
-        buf[size : size + n * lo] = 1.0
-        return xp.reshape(buf[: size + n * lo], (1, c * k + 1, n * lo))
-    return xp.reshape(out, (groups, (c // groups) * k, n * lo))
+        buf[size : size + n * p] = 1.0
+        return xp.reshape(buf[: size + n * p], (1, c * k + 1, n * p))
+    return xp.reshape(out, (groups, (c // groups) * k, n * p))
 
 
 def _itemsize(x):
@@ -70,6 +95,11 @@ def _itemsize(x):
 def _with_bias_column(xp, wm, bias):
     """(1, O, C*k) weights and (O,) bias -> (1, O, C*k + 1)."""
     return xp.concat([wm, xp.reshape(bias, (1, bias.shape[0], 1))], axis=2)
+
+
+def _buffer(be, chunks, rows, dt):
+    size = max((c1 - c0) * (t1 - t0) for c0, c1, t0, t1 in chunks) * rows
+    return be.empty((size,), dt)
 
 
 def correlate(be, x, w, bias, win, groups):
@@ -92,7 +122,7 @@ def correlate(be, x, w, bias, win, groups):
     -----
     With one group the bias rides in the product (a ones row under the
     windows, the bias as an extra weight column): no pass over the output.
-    On host backends a one-sample chunk is multiplied straight into the
+    On host backends a one-sample piece is multiplied straight into the
     output (NumPy's ``matmul(out=)``).
     """
     xp = be.xp
@@ -105,20 +135,23 @@ def correlate(be, x, w, bias, win, groups):
     if fused:
         wm = _with_bias_column(xp, wm, bias)
     bcol = None if bias is None or fused else xp.reshape(bias, (out_ch, 1, 1))
-    step = chunk_size(be, batch, channels * k * lo * _itemsize(x))
+    rows = channels * k + 1
+    chunks = pieces(be, batch, rows, lo, _itemsize(x))
     y = be.empty((batch, out_ch, lo), dt)
-    buf = be.empty(((channels * k + 1) * step * lo,), dt)
+    buf = _buffer(be, chunks, rows, dt)
     direct = be.on_host and groups == 1
-    for c0 in range(0, batch, step):
-        c1 = min(batch, c0 + step)
-        cols = _cols(be, win, x, c0, c1, groups, buf, ones=fused)
+    for piece in chunks:
+        c0, c1, t0, t1 = piece
+        cols = _cols(be, win, x, piece, groups, buf, ones=fused)
         if direct and c1 - c0 == 1:
-            xp.matmul(wm[0], cols[0], out=y[c0])  # host only: NumPy writes the product in place
+            xp.matmul(wm[0], cols[0], out=y[c0, :, t0:t1])  # host only: NumPy writes the product in place
+            if bcol is not None:
+                y[c0, :, t0:t1] += bcol[:, 0, :]
             continue
-        yc = xp.reshape(xp.matmul(wm, cols), (out_ch, c1 - c0, lo))
+        yc = xp.reshape(xp.matmul(wm, cols), (out_ch, c1 - c0, t1 - t0))
         if bcol is not None:
             yc += bcol
-        y[c0:c1, ...] = xp.permute_dims(yc, (1, 0, 2))
+        y[c0:c1, :, t0:t1] = xp.permute_dims(yc, (1, 0, 2))
     return y
 
 
@@ -126,7 +159,7 @@ def correlate_backward(be, x, w, gy, win, groups, *, need_input_grad=True):
     """Gradients of :func:`correlate`: ``(dx, dw, db)`` from the output gradient `gy`.
 
     ``dx`` (B, C, L) is ``fold(W^T @ gy)`` (None when `need_input_grad` is
-    False), ``dw`` (O, C/groups, k) is ``gy @ cols^T`` summed over chunks and
+    False), ``dw`` (O, C/groups, k) is ``gy @ cols^T`` summed over pieces and
     ``db`` (O,) is ``gy`` summed over batch and length.
     """
     xp = be.xp
@@ -136,23 +169,28 @@ def correlate_backward(be, x, w, gy, win, groups, *, need_input_grad=True):
     lo = win.out_length
     dt = dtype_name(x.dtype)
     wmT = _grouped_weight(xp, w, groups).mT  # (g, C/g*k, O/g)
-    step = chunk_size(be, batch, channels * k * lo * _itemsize(x))
-    direct = be.on_host and step == 1
-    alloc = be.zeros if direct else be.empty
-    dx = alloc((batch, channels, win.length), dt) if need_input_grad else None
-    buf = be.empty(((channels * k + 1) * step * lo,), dt)
+    rows = channels * k + 1
+    chunks = pieces(be, batch, rows, lo, _itemsize(x))
+    direct = be.on_host and all(c1 - c0 == 1 for c0, c1, _, _ in chunks)
+    partial = any(t0 > 0 or t1 < lo for _, _, t0, t1 in chunks)  # samples cut along their length
+    dx = None
+    if need_input_grad:
+        dx = (be.zeros if direct or partial else be.empty)((batch, channels, win.length), dt)
+    buf = _buffer(be, chunks, rows, dt)
     fused = groups == 1  # the ones row gives db as the last row of the weight gradient
     dwT = None
-    for c0 in range(0, batch, step):
-        c1 = min(batch, c0 + step)
-        n = c1 - c0
-        gyc = xp.reshape(xp.permute_dims(gy[c0:c1, ...], (1, 0, 2)), (groups, og, n * lo))  # a copy
-        part = xp.matmul(_cols(be, win, x, c0, c1, groups, buf, ones=fused), gyc.mT)  # (g, C/g*k [+1], O/g)
+    for piece in chunks:
+        c0, c1, t0, t1 = piece
+        n, p = c1 - c0, t1 - t0
+        gyc = xp.reshape(xp.permute_dims(gy[c0:c1, :, t0:t1], (1, 0, 2)), (groups, og, n * p))
+        part = xp.matmul(_cols(be, win, x, piece, groups, buf, ones=fused), gyc.mT)  # (g, C/g*k [+1], O/g)
         dwT = part if dwT is None else dwT + part
         if need_input_grad:
-            dcols = xp.reshape(xp.matmul(wmT, gyc), (channels, k, n, lo))
+            dcols = xp.reshape(xp.matmul(wmT, gyc), (channels, k, n, p))
             if direct:  # host, one sample: add the windows straight into dx
-                win.fold(be, dcols[:, :, 0, :], tap_axis=-2, out=dx[c0])
+                win.fold(be, dcols[:, :, 0, :], tap_axis=-2, out=dx[c0], t_range=(t0, t1))
+            elif partial:
+                dx[c0:c1, ...] += xp.permute_dims(win.fold(be, dcols, tap_axis=-3, t_range=(t0, t1)), (1, 0, 2))
             else:
                 dx[c0:c1, ...] = xp.permute_dims(win.fold(be, dcols, tap_axis=-3), (1, 0, 2))
     if fused:

@@ -113,21 +113,25 @@ class Window:
             parts.append(be.zeros(lead + (self.pad_right,), dt) + fill)
         return xp.concat(parts, axis=-1)
 
-    def valid(self, j):
-        """``(t_lo, t_hi, src)``: outputs ``t_lo <= t < t_hi`` of tap `j` read the input at slice `src`.
+    def valid(self, j, t0=0, t1=None):
+        """``(a, b, src)``: outputs ``t0 + a <= t < t0 + b`` of tap `j` read the input at slice `src`.
 
-        The other outputs of tap `j` read padding.
+        Only outputs in ``[t0, t1)`` (default all) are considered; the other
+        outputs of tap `j` in that range read padding.
         """
+        t1 = self.out_length if t1 is None else t1
         s, lo = self.stride, j * self.dilation - self.pad_left  # input index of tap j at t = 0
-        t_lo = min(self.out_length, -(lo // s)) if lo < 0 else 0  # ceil(-lo / s): first t with t*s + lo >= 0
-        t_hi = max(t_lo, min(self.out_length, (self.length - 1 - lo) // s + 1))
+        t_lo = -(lo // s) if lo < 0 else 0  # ceil(-lo / s): first t with t*s + lo >= 0
+        t_hi = (self.length - 1 - lo) // s + 1  # first t past the input's end
+        t_lo, t_hi = max(t_lo, t0), min(t_hi, t1)
+        t_hi = max(t_hi, t_lo)
         start = t_lo * s + lo
-        return t_lo, t_hi, slice(start, start + s * (t_hi - t_lo - 1) + 1, s)
+        return t_lo - t0, t_hi - t0, slice(start, start + s * (t_hi - t_lo - 1) + 1, s)
 
     def _key(self, j, t, tap_axis):
         return (Ellipsis, j, t) if tap_axis == -2 else (Ellipsis, j, slice(None), t)
 
-    def unfold(self, be, x, fill=0.0, *, tap_axis=-2, out=None):
+    def unfold(self, be, x, fill=0.0, *, tap_axis=-2, out=None, t_range=None):
         """(..., length) -> (..., kernel_size, out_length): the windows, tap by tap.
 
         Points read from the padding are `fill` (zero for correlations,
@@ -136,26 +140,28 @@ class Window:
         out_length), the layout in which a batch joins the columns of one
         matrix product.  `out`, if given, receives the windows (a buffer
         reused from chunk to chunk); `x` may be any strided view.
+        ``t_range=(t0, t1)`` unfolds the windows of outputs ``t0 <= t < t1`` only.
         """
         if tap_axis not in (-2, -3):
             raise ValueError(f"tap_axis must be -2 or -3; got {tap_axis}")
+        t0, t1 = (0, self.out_length) if t_range is None else t_range
         shape = tuple(x.shape)
-        k, lo = self.kernel_size, self.out_length
+        k, lo = self.kernel_size, t1 - t0
         want = shape[:-1] + (k, lo) if tap_axis == -2 else shape[:-2] + (k, shape[-2], lo)
         if out is None:
             out = be.empty(want, _np_dtype(x))
         for j in range(k):
-            t_lo, t_hi, src = self.valid(j)
-            if t_hi > t_lo:
-                out[self._key(j, slice(t_lo, t_hi), tap_axis)] = x[..., src]
-            if t_lo > 0:
-                out[self._key(j, slice(0, t_lo), tap_axis)] = fill
-            if t_hi < lo:
-                out[self._key(j, slice(t_hi, lo), tap_axis)] = fill
+            a, b, src = self.valid(j, t0, t1)
+            if b > a:
+                out[self._key(j, slice(a, b), tap_axis)] = x[..., src]
+            if a > 0:
+                out[self._key(j, slice(0, a), tap_axis)] = fill
+            if b < lo:
+                out[self._key(j, slice(b, lo), tap_axis)] = fill
         return out
 
-    def fold(self, be, cols, *, tap_axis=-2, out=None):
-        """The adjoint of :meth:`unfold` (same `tap_axis`): windows back to (..., length).
+    def fold(self, be, cols, *, tap_axis=-2, out=None, t_range=None):
+        """The adjoint of :meth:`unfold` (same `tap_axis`, `t_range`): windows back to (..., length).
 
         Every window entry is added back to the input point it was read
         from; entries read from the padding are dropped.  With `out` the
@@ -163,14 +169,15 @@ class Window:
         """
         if tap_axis not in (-2, -3):
             raise ValueError(f"tap_axis must be -2 or -3; got {tap_axis}")
+        t0, t1 = (0, self.out_length) if t_range is None else t_range
         shape = tuple(cols.shape)
         lead = shape[:-2] if tap_axis == -2 else shape[:-3] + shape[-2:-1]
         if out is None:
             out = be.zeros(lead + (self.length,), _np_dtype(cols))
         for j in range(self.kernel_size):
-            t_lo, t_hi, src = self.valid(j)
-            if t_hi > t_lo:
-                out[..., src] += cols[self._key(j, slice(t_lo, t_hi), tap_axis)]
+            a, b, src = self.valid(j, t0, t1)
+            if b > a:
+                out[..., src] += cols[self._key(j, slice(a, b), tap_axis)]
         return out
 
     def crop(self, xpad):

@@ -7,10 +7,13 @@ shape; the dtype is kept.
 
 import math
 
-from ._checks import check_real
+from ._checks import check_real, host_contiguous
 from ._layer import Layer
 
 __all__ = ["ReLU", "LeakyReLU", "GELU", "Sigmoid"]
+
+#: Arrays from this many values on take the compiled host kernels (smaller: NumPy's call is cheaper).
+_HOST_MIN = 1 << 14
 
 
 class _Activation(Layer):
@@ -51,13 +54,22 @@ class ReLU(_Activation):
     """
 
     def forward(self, x):
-        xp = x.__array_namespace__()
-        y = xp.maximum(x, 0.0)
+        if host_contiguous(x) and x.size >= _HOST_MIN:
+            from ._host_kernels import relu_forward
+
+            y = relu_forward(x)
+        else:
+            xp = x.__array_namespace__()
+            y = xp.maximum(x, 0.0)
         self._keep(y)
         return y
 
     def backward(self, grad_out):
         y = self._take(grad_out)
+        if host_contiguous(y, grad_out) and y.size >= _HOST_MIN and grad_out.dtype == y.dtype:
+            from ._host_kernels import relu_backward
+
+            return relu_backward(y, grad_out)
         xp = y.__array_namespace__()
         return grad_out * xp.astype(y > 0.0, grad_out.dtype)
 

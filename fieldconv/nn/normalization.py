@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ._checks import check_batch, check_int, check_real, layer_backend
+from ._checks import check_batch, check_int, check_real, host_contiguous, layer_backend
 from ._layer import ParametrisedLayer
 
 __all__ = ["BatchNorm1D"]
@@ -99,11 +99,13 @@ class BatchNorm1D(ParametrisedLayer):
         axes = (0,) if x.ndim == 2 else (0, 2)
         shp = self._bcast_shape(x)
         n = x.shape[0] * (1 if x.ndim == 2 else x.shape[2])
+        if self.training and n < 2:
+            raise ValueError(
+                f"BatchNorm1D needs more than one value per channel in training mode; got input shape {tuple(x.shape)}"
+            )
+        if x.ndim == 3 and self.backend.on_host and host_contiguous(x):
+            return self._forward_host(x, n)
         if self.training:
-            if n < 2:
-                raise ValueError(
-                    f"BatchNorm1D needs more than one value per channel in training mode; got input shape {tuple(x.shape)}"
-                )
             mean = xp.mean(x, axis=axes)
             xc = x - xp.reshape(mean, shp)
             var = xp.mean(xc * xc, axis=axes)
@@ -121,9 +123,63 @@ class BatchNorm1D(ParametrisedLayer):
         self._saved = (xhat, inv, axes, self.training) if self.keep_for_backward else None
         return y
 
+    def _forward_host(self, x, n):
+        """Host path: one compiled pass for the statistics (float64 sums), one for the affine map."""
+        import numpy as np
+
+        from ._host_kernels import channel_affine, channel_moments
+
+        dt = self.dtype
+        if self.training:
+            s1, s2 = channel_moments(x)
+            mean = s1 / n
+            var = np.maximum(s2 / n - mean * mean, 0.0)
+            m = self.momentum
+            self.running_mean *= 1.0 - m
+            self.running_mean += (m * mean).astype(dt)
+            self.running_var *= 1.0 - m
+            self.running_var += (m * n / (n - 1) * var).astype(dt)
+        else:
+            mean = self.running_mean.astype(np.float64)
+            var = self.running_var.astype(np.float64)
+        inv = 1.0 / np.sqrt(var + self.eps)
+        a = inv if self.weight is None else self.weight * inv
+        c = -mean * a if self.bias is None else self.bias - mean * a
+        y = channel_affine(x, a.astype(dt), c.astype(dt))
+        self._saved = ("host", x, mean, inv, self.training) if self.keep_for_backward else None
+        return y
+
+    def _backward_host(self, grad_out):
+        import numpy as np
+
+        from ._host_kernels import bn_gradient_sums, bn_input_gradient
+
+        _, x, mean, inv, training = self._saved
+        self._saved = None
+        g = grad_out if host_contiguous(grad_out) else np.ascontiguousarray(grad_out)
+        dt = self.dtype
+        a = inv if self.weight is None else self.weight * inv
+        if not training:
+            gsum, gxc = bn_gradient_sums(g, x, mean) if self.weight is not None else (None, None)
+            if self.weight is not None:
+                self.weight_grad, self.bias_grad = (gxc * inv).astype(dt), gsum.astype(dt)
+            return g * a.astype(dt)[None, :, None]
+        gsum, gxc = bn_gradient_sums(g, x, mean)
+        gxsum = gxc * inv  # sum g * xhat
+        if self.weight is not None:
+            self.weight_grad, self.bias_grad = gxsum.astype(dt), gsum.astype(dt)
+        n = x.shape[0] * x.shape[2]
+        return bn_input_gradient(g, x, mean.astype(dt), a.astype(dt), (gsum / n).astype(dt),
+                                 (inv * gxsum / n).astype(dt))
+
     def backward(self, grad_out):
         if self._saved is None:
             raise RuntimeError("BatchNorm1D.backward needs a forward first (outside no_grad)")
+        if isinstance(self._saved[0], str):  # ("host", ...)
+            want = tuple(self._saved[1].shape)
+            if tuple(grad_out.shape) != want:
+                raise ValueError(f"grad_out must have the output's shape {want}; got {tuple(grad_out.shape)}")
+            return self._backward_host(grad_out)
         xhat, inv, axes, training = self._saved
         if tuple(grad_out.shape) != tuple(xhat.shape):
             raise ValueError(f"grad_out must have the output's shape {tuple(xhat.shape)}; got {tuple(grad_out.shape)}")

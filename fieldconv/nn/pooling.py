@@ -12,7 +12,7 @@ classifier).
 import math
 
 from ..backend import get_backend
-from ._checks import check_choice, check_int, dtype_name, strip_wavenumber
+from ._checks import check_choice, check_int, dtype_name, host_contiguous, strip_wavenumber
 from ._grid import as_grid
 from ._layer import Layer
 from ._window import Window
@@ -120,11 +120,20 @@ class MaxPool1D(_WindowPool):
         _check_3d(x, self)
         xp = be.xp
         win = self.window(x.shape[-1])
+        keep = self.keep_for_backward
+        if be.on_host and host_contiguous(x) and self.stride == self.kernel_size <= 127 and self.padding == 0:
+            from ._host_kernels import maxpool_forward
+
+            b, c, length = x.shape
+            y, idx = maxpool_forward(x.reshape(b * c, length), self.kernel_size, keep)
+            y = y.reshape(b, c, -1)
+            self._saved = (be, win, idx, True) if keep else None
+            self._out_shape = tuple(y.shape)
+            return y
         xpad = win.pad(be, x, fill=-math.inf)
         # running maximum over the taps; idx = first tap that holds it (strict > keeps the first)
         y = xpad[..., win.tap(0)]
         idx = None
-        keep = self.keep_for_backward
         for j in range(1, self.kernel_size):
             t = xpad[..., win.tap(j)]
             if keep:
@@ -136,12 +145,19 @@ class MaxPool1D(_WindowPool):
             y = xp.maximum(y, t)
         if self.kernel_size == 1:
             y = y * 1  # a new array, as for every other kernel size
-        self._saved = (be, win, idx) if keep else None
+        self._saved = (be, win, idx, False) if keep else None
         self._out_shape = tuple(y.shape)
         return y
 
     def backward(self, grad_out):
-        be, win, idx = self._take(grad_out, self._out_shape)
+        be, win, idx, host = self._take(grad_out, self._out_shape)
+        if host:
+            from ._host_kernels import maxpool_backward
+
+            b, c, lo = grad_out.shape
+            g = be.xp.reshape(be.asarray(grad_out), (b * c, lo))
+            g = g if host_contiguous(g) else g.copy()
+            return maxpool_backward(g, idx, self.kernel_size, win.length).reshape(b, c, win.length)
         xp = be.xp
         lead = tuple(grad_out.shape[:-1])
         dt = dtype_name(grad_out.dtype)
@@ -330,6 +346,16 @@ class RegionPool(_Stateless):
         xp = be.xp
         length = x.shape[-1]
         bins = self.bins(length)
+        if be.on_host and host_contiguous(x):
+            from ._host_kernels import region_forward
+
+            b, c, _ = x.shape
+            starts, stops = self._bin_arrays(length)
+            y, idx = region_forward(x.reshape(b * c, length), starts, stops, self.reduce == "max")
+            y = y.reshape(b, c, -1)
+            self._saved = (be, length, idx, True) if self.keep_for_backward else None
+            self._out_shape = tuple(y.shape)
+            return y
         parts, idx = [], []
         for s, e in bins:
             seg = x[..., s:e]
@@ -339,12 +365,31 @@ class RegionPool(_Stateless):
                 parts.append(xp.max(seg, axis=-1))
                 idx.append(xp.argmax(seg, axis=-1))
         y = xp.stack(parts, axis=-1)
-        self._saved = (be, length, idx) if self.keep_for_backward else None
+        self._saved = (be, length, idx, False) if self.keep_for_backward else None
         self._out_shape = tuple(y.shape)
         return y
 
+    def _bin_arrays(self, length):
+        key = ("arrays", length)
+        arrays = self._bins.get(key)
+        if arrays is None:
+            import numpy as np
+
+            bins = self.bins(length)
+            arrays = self._bins[key] = (np.array([s for s, _ in bins], dtype=np.int64),
+                                        np.array([e for _, e in bins], dtype=np.int64))
+        return arrays
+
     def backward(self, grad_out):
-        be, length, idx = self._take(grad_out, self._out_shape)
+        be, length, idx, host = self._take(grad_out, self._out_shape)
+        if host:
+            from ._host_kernels import region_backward
+
+            b, c, n = grad_out.shape
+            g = be.asarray(grad_out).reshape(b * c, n)
+            g = g if host_contiguous(g) else g.copy()
+            starts, stops = self._bin_arrays(length)
+            return region_backward(g, starts, stops, self.reduce == "max", idx, length).reshape(b, c, length)
         xp = be.xp
         lead = tuple(grad_out.shape[:-1])
         dx = be.zeros(lead + (length,), dtype_name(grad_out.dtype))

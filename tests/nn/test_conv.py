@@ -136,12 +136,30 @@ def test_batches_larger_than_one_chunk_match_small_ones(rng, monkeypatch):
     g = rng.standard_normal(y_one.shape)
     dx_one = conv.backward(g)
     dw_one = conv.weight_grad.copy()
-    monkeypatch.setattr(_correlate, "HOST_CHUNK_BYTES", 1)  # one sample per chunk
-    y = conv(x)
-    dx = conv.backward(g)
-    np.testing.assert_allclose(y, y_one, rtol=1e-14)
-    np.testing.assert_allclose(dx, dx_one, rtol=1e-14)
-    np.testing.assert_allclose(conv.weight_grad, dw_one, rtol=1e-13)
+    for budget in (1, 8 * 11 * 8):  # one output point per piece; samples cut into 4-5 pieces
+        monkeypatch.setattr(_correlate, "HOST_CHUNK_BYTES", budget)
+        monkeypatch.setattr(_correlate, "HOST_THREADED_CHUNK_BYTES", budget)
+        assert len(_correlate.pieces(conv.backend, 5, 11, 40, 8)) > 5
+        y = conv(x)
+        dx = conv.backward(g)
+        np.testing.assert_allclose(y, y_one, rtol=1e-13)
+        np.testing.assert_allclose(dx, dx_one, rtol=1e-13)
+        np.testing.assert_allclose(conv.weight_grad, dw_one, rtol=1e-12)
+
+
+def test_pieces_on_the_generic_path_match(strict_backend, rng, monkeypatch):
+    from fieldconv.nn import _correlate
+
+    x = rng.standard_normal((3, 2, 30)).astype(np.float32)
+    ref = Conv1D(2, 3, 5, dilation=2, random_state=0)
+    y_ref = ref(x)
+    dx_ref = ref.backward(np.ones_like(y_ref))
+    monkeypatch.setattr(_correlate, "DEVICE_CHUNK_BYTES", 4 * 11 * 7)  # ~7 output points per piece
+    conv = Conv1D(2, 3, 5, dilation=2, random_state=0, backend=strict_backend)
+    y = conv(strict_backend.asarray(x, copy=True))
+    dx = conv.backward(strict_backend.asarray(np.ones_like(y_ref), copy=True))
+    np.testing.assert_allclose(strict_backend.to_numpy(y), y_ref, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(strict_backend.to_numpy(dx), dx_ref, rtol=1e-5, atol=1e-5)
 
 
 def test_width_in_wavenumbers_gives_the_kernel_size():

@@ -164,3 +164,16 @@ def test_scikit_learn_estimator_checks():
     failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
     assert not failed, failed
     assert sum(r["status"] == "passed" for r in results) >= 55
+
+
+def test_explain_prune_and_fine_tune(fitted, data):
+    cam = fitted.explain(data.X[:3], groups=[0, 1])
+    assert cam.maps.shape == (3, 2, GRID.size) and cam.method == "hires"  # region head: point-wise gradients
+    assert np.all((cam.maps >= 0) & (cam.maps <= 1))
+    small, report = fitted.prune(0.5, data.X, data.Y)
+    assert report["params"][1] < report["params"][0] and report["flops"][1] < 0.6 * report["flops"][0]
+    assert 0.0 <= report["micro_f1"][1] <= 1.0
+    assert small.model_ is not fitted.model_ and fitted.model_[0].out_channels == 4  # the original is untouched
+    before = small.predict_proba(data.X)
+    small.fine_tune(data.X, data.Y, epochs=1)
+    assert not np.array_equal(small.predict_proba(data.X), before)

@@ -65,3 +65,18 @@ def test_bad_padding(padding, match):
 def test_kernel_longer_than_signal():
     with pytest.raises(ValueError, match="kernel spans 9 points"):
         Window(5, 5, 1, 2, 0, 0)
+
+
+@pytest.mark.parametrize("length,k,s,d,pad", GEOMS)
+def test_windows_of_an_output_range(length, k, s, d, pad, rng):
+    be = get_backend("numpy")
+    win = Window(length, k, s, d, *pad)
+    x = rng.standard_normal((2, length))
+    full = win.unfold(be, x)
+    c = rng.standard_normal(full.shape)
+    folded = np.zeros((2, length))
+    cuts = np.linspace(0, win.out_length, 4).astype(int)
+    for t0, t1 in zip(cuts[:-1], cuts[1:]):
+        np.testing.assert_array_equal(win.unfold(be, x, t_range=(t0, t1)), full[..., t0:t1])
+        win.fold(be, c[..., t0:t1], out=folded, t_range=(t0, t1))  # pieces add up to the whole adjoint
+    np.testing.assert_allclose(folded, win.fold(be, c), rtol=1e-14, atol=1e-14)
