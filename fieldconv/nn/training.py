@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import check_finite, check_int, dtype_name
+from ._checks import check_finite, check_int
 from ._init import as_generator
 from ._layer import no_grad
 
