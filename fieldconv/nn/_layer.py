@@ -89,6 +89,9 @@ class Layer:
 
         new = object.__new__(type(self))
         memo[id(self)] = new
+        for v in self.__dict__.values():  # nested references to the same backend stay shared too
+            if isinstance(v, Backend):
+                memo[id(v)] = v
         for k, v in self.__dict__.items():
             if k in self._transient:
                 new.__dict__[k] = {} if k in ("_windows", "_cache", "_bins") else None
