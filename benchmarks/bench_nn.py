@@ -94,6 +94,7 @@ def tasks(lib, threads=1):
         from fieldconv.nn import Adam, BCEWithLogitsLoss, no_grad
 
         model = build_fieldconv(threads=threads)
+        model[0].needs_input_grad = False  # as in PyTorch, where the input batch does not require grad
         loss = BCEWithLogitsLoss()
         opt = Adam(model.parameters(), lr=1e-3)
 

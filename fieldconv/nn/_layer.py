@@ -59,6 +59,9 @@ class Layer:
     training = True
     #: False inside :func:`no_grad`: forward keeps nothing for backward.
     keep_for_backward = True
+    #: False for the first layer of a model being trained (nothing needs dL/d(input)):
+    #: layers that can skip that product (Conv1D) then return None from backward.
+    needs_input_grad = True
 
     def __call__(self, x):
         return self.forward(x)

@@ -186,7 +186,8 @@ class Conv1D(ParametrisedLayer):
         want = (x.shape[0], self.out_channels, win.out_length)
         if tuple(grad_out.shape) != want:
             raise ValueError(f"grad_out must have the output's shape {want}; got {tuple(grad_out.shape)}")
-        dx, dw, db = correlate_backward(self.backend, x, self.weight, grad_out, win, self.groups)
+        dx, dw, db = correlate_backward(self.backend, x, self.weight, grad_out, win, self.groups,
+                                        need_input_grad=self.needs_input_grad)
         self.weight_grad = dw
         if self.bias is not None:
             self.bias_grad = db

@@ -80,6 +80,16 @@ def _restore(model, snap):
             a[...] = snap[prefix + name]  # in place: optimisers keep their references
 
 
+def _first_leaf(model):
+    """The layer that receives the model's input alone (through nested Sequentials), else the model."""
+    from .containers import Sequential
+
+    layer = model
+    while isinstance(layer, Sequential) and len(layer) and type(layer).__name__ == "Sequential":
+        layer = layer[0]
+    return layer if not layer.children() else model
+
+
 def predict(model, X, *, batch_size=256):
     """Model outputs for `X` in inference mode, batch by batch, without keeping activations.
 
@@ -212,6 +222,8 @@ def train(model, X, Y, *, loss, optimizer, epochs=30, batch_size=64, validation_
         from tqdm.auto import tqdm
 
         bar = tqdm(total=epochs, unit="epoch", leave=False)
+    first = _first_leaf(model)
+    first_needed, first.needs_input_grad = first.needs_input_grad, False  # nobody uses dL/dX here
     try:
         for epoch in range(epochs):
             t0 = time.perf_counter()
@@ -261,6 +273,7 @@ def train(model, X, Y, *, loss, optimizer, epochs=30, batch_size=64, validation_
                 hist.stopped_early = True
                 break
     finally:
+        first.needs_input_grad = first_needed
         if bar is not None:
             bar.close()
         optimizer.lr = base_lr

@@ -274,3 +274,16 @@ def test_depthwise_separable_with_a_conserving_mixer(strict_backend, rng):
     tot_h = strict_backend.to_numpy(h).sum(axis=1)
     tot_y = strict_backend.to_numpy(y).sum(axis=1)
     np.testing.assert_allclose(tot_y, tot_h, rtol=1e-5, atol=1e-5)
+
+
+def test_first_layer_can_skip_the_input_gradient(rng):
+    conv = Conv1D(2, 3, 5, dtype=np.float64, random_state=0)
+    x = rng.standard_normal((2, 2, 20))
+    y = conv(x)
+    g = rng.standard_normal(y.shape)
+    conv.backward(g)
+    dw = conv.weight_grad.copy()
+    conv.needs_input_grad = False
+    conv(x)
+    assert conv.backward(g) is None
+    np.testing.assert_allclose(conv.weight_grad, dw, rtol=1e-14)
