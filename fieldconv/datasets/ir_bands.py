@@ -25,8 +25,15 @@ from collections import namedtuple
 
 __all__ = ["Band", "GROUP_BANDS", "GROUP_NAMES", "SKELETON_BANDS", "STRENGTHS"]
 
-#: One band of a correlation table (cm^-1; strength in relative peak absorbance).
 Band = namedtuple("Band", ["label", "centre_lo", "centre_hi", "fwhm_lo", "fwhm_hi", "strength"])
+Band.__doc__ = """One band of a correlation table (cm^-1; strength in relative peak absorbance).
+
+Examples
+--------
+>>> from fieldconv.datasets import GROUP_BANDS
+>>> GROUP_BANDS["nitrile"][0]
+Band(label='C#N stretch', centre_lo=2210, centre_hi=2260, fwhm_lo=8, fwhm_hi=15, strength=0.5)
+"""
 
 #: Relative peak absorbance of the chart's intensity classes.
 STRENGTHS = {"vs": 1.4, "s": 1.0, "m": 0.5, "w": 0.2, "vw": 0.08}

@@ -94,6 +94,13 @@ class IRDataset:
         With ``return_bands=True``: per spectrum, ``(source, label, centre,
         fwhm, peak)`` of every band (source is a group name, ``"skeleton"``,
         or ``"fingerprint"``), centres including the calibration shift.
+
+    Examples
+    --------
+    >>> from fieldconv.datasets import synthetic_ir
+    >>> d = synthetic_ir(2, groups=["nitrile"], random_state=0)
+    >>> d.groups, d.X.shape
+    (('nitrile',), (2, 3600))
     """
 
     X: np.ndarray

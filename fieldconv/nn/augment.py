@@ -96,6 +96,16 @@ class WavenumberShift(_Aug):
         Largest offset in cm^-1.
     p : float, optional
         Probability per spectrum (default 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fieldconv.nn.augment import WavenumberShift
+    >>> nu = np.arange(400.0, 500.0, 1.0)
+    >>> x = np.zeros((1, 100)); x[0, 50] = 1.0
+    >>> y, _ = WavenumberShift(nu, 3.0)(x, None, np.random.default_rng(0))
+    >>> abs(int(np.argmax(y)) - 50) <= 3
+    True
     """
 
     def __init__(self, grid, max_shift, *, p=1.0):
@@ -121,6 +131,14 @@ class AddBaseline(_Aug):
     scale : float
         Standard deviation of the coefficients (absorbance units).
     p : float, optional
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fieldconv.nn.augment import AddBaseline
+    >>> y, _ = AddBaseline(0.01)(np.zeros((2, 50)), None, np.random.default_rng(0))
+    >>> y.shape, bool(np.all(np.abs(y) < 0.1))
+    ((2, 50), True)
     """
 
     def __init__(self, scale, *, p=1.0):
@@ -141,6 +159,14 @@ class TransmittanceNoise(_Aug):
     sigma : float
         Noise level in transmittance (e.g. 0.003).
     p : float, optional
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fieldconv.nn.augment import TransmittanceNoise
+    >>> y, _ = TransmittanceNoise(0.01)(np.zeros((4, 1000)), None, np.random.default_rng(0))
+    >>> round(float(np.std(10.0 ** -y)), 2)
+    0.01
     """
 
     def __init__(self, sigma, *, p=1.0):
@@ -168,6 +194,16 @@ class DegradeResolution(_Aug):
         Default "gaussian".
     p : float, optional
         Default 0.5.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fieldconv.nn.augment import DegradeResolution
+    >>> nu = np.arange(1000.0, 1200.0, 1.0)
+    >>> band = 0.5 * np.exp(-0.5 * ((nu - 1100.0) / 2.0) ** 2)[None, :]
+    >>> wide, _ = DegradeResolution(nu, 4.0, 16.0, p=1.0)(band, None, np.random.default_rng(0))
+    >>> bool(wide.max() < band.max())
+    True
     """
 
     def __init__(self, grid, resolution, worst, *, line_shape="gaussian", p=0.5):

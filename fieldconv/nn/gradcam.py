@@ -58,6 +58,10 @@ class GradCAM:
         The explained outputs' values.
     method : str
         "grad-cam" or "hires".
+
+    Examples
+    --------
+    See :func:`grad_cam`.
     """
 
     maps: np.ndarray
@@ -223,6 +227,16 @@ def plot_grad_cam(spectrum, cam, grid, *, names=None, path=None, ax=None, title=
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fieldconv.nn import plot_grad_cam
+    >>> nu = np.linspace(4000.0, 400.0, 100)
+    >>> fig = plot_grad_cam(np.exp(-((nu - 1700) / 30) ** 2), np.exp(-((nu - 1700) / 60) ** 2), nu,
+    ...                     names=["ketone"])
+    >>> len(fig.axes)
+    1
     """
     import matplotlib
 

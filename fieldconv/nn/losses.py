@@ -31,7 +31,19 @@ def _weights(be_like, values, n, name, dtype):
 
 
 class Loss:
-    """Base class: ``loss(pred, target)`` -> float, then ``loss.backward()`` -> d loss / d pred."""
+    """Base class: ``loss(pred, target)`` -> float, then ``loss.backward()`` -> d loss / d pred.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fieldconv.nn import Loss
+    >>> class L1(Loss):
+    ...     def forward(self, pred, target):
+    ...         self._grad = np.sign(pred - target) / pred.size
+    ...         return float(np.abs(pred - target).mean())
+    >>> l1 = L1()
+    >>> l1(np.array([1.0, -1.0]), np.zeros(2)), l1.backward()
+    (1.0, array([ 0.5, -0.5]))"""
 
     def __call__(self, pred, target):
         return self.forward(pred, target)

@@ -48,6 +48,10 @@ class PruneReport:
     flops_before, flops_after : int
         Floating-point operations of one forward pass per spectrum
         (convolutions and dense layers, 2 per multiply-add).
+
+    Examples
+    --------
+    See :func:`prune_filters`.
     """
 
     channels_before: dict

@@ -122,6 +122,15 @@ def build_model(spec, *, backend=None):
     ------
     ValueError
         An unknown layer class or a malformed spec.
+
+    Examples
+    --------
+    >>> from fieldconv.nn import Dense, ReLU, Sequential, build_model, model_spec
+    >>> build_model(model_spec(Sequential(Dense(2, 3), ReLU())))
+    Sequential(
+      Dense(2, 3),
+      ReLU()
+    )
     """
     classes = _registry()
     try:
@@ -253,6 +262,10 @@ def load_model(path, *, backend=None):
         fit the architecture.
     FileNotFoundError
         If `path` does not exist.
+
+    Examples
+    --------
+    See :func:`save_model`.
     """
     import h5py
 

@@ -14,7 +14,16 @@ __all__ = ["Schedule", "ConstantLR", "StepLR", "CosineLR", "ReduceOnPlateau"]
 
 
 class Schedule:
-    """Base class: ``schedule(t, base_lr) -> lr``; ``schedule.update(val_loss)`` after each epoch."""
+    """Base class: ``schedule(t, base_lr) -> lr``; ``schedule.update(val_loss)`` after each epoch.
+
+    Examples
+    --------
+    >>> from fieldconv.nn import Schedule
+    >>> class Halving(Schedule):
+    ...     def __call__(self, t, base_lr):
+    ...         return base_lr / 2 ** int(t)
+    >>> Halving()(2.5, 1.0)
+    0.25"""
 
     def __call__(self, t, base_lr):
         raise NotImplementedError

@@ -15,10 +15,18 @@ from ._grid import as_grid
 
 __all__ = ["kernel_size_for", "receptive_field", "ReceptiveField", "width_in_wavenumbers"]
 
-#: Receptive field of a model: ``points`` (input samples one output sees),
-#: ``width`` (cm^-1, or None without a grid) and ``stride`` (input samples
-#: between neighbouring outputs).
 ReceptiveField = namedtuple("ReceptiveField", ["points", "width", "stride"])
+ReceptiveField.__doc__ = """Receptive field of a model (see :func:`receptive_field`).
+
+``points`` (input samples one output sees), ``width`` (cm^-1, or None
+without a grid) and ``stride`` (input samples between neighbouring outputs).
+
+Examples
+--------
+>>> from fieldconv.nn import ReceptiveField
+>>> ReceptiveField(15, 15.0, 1).width
+15.0
+"""
 
 
 def width_in_wavenumbers(width, name="width"):

@@ -33,6 +33,13 @@ class History:
         without validation data).
     stopped_early : bool
         True if early stopping ended the run before `epochs`.
+
+    Examples
+    --------
+    >>> from fieldconv.nn import History
+    >>> h = History(train_loss=[0.5, 0.3], val_loss=[0.6, 0.4], best_epoch=1)
+    >>> h.epochs, h.best_epoch
+    (2, 1)
     """
 
     train_loss: list = field(default_factory=list)
