@@ -1,26 +1,32 @@
-"""The CPU/GPU backend switch.
+"""The CPU/GPU backend switch, the thread policy and the caches.
 
 Every operator of fieldconv is written once against a small protocol (the
 :class:`Backend` object: an array namespace ``xp``, real and complex n-D FFTs,
-wavenumber helpers, ``asarray``/``to_numpy``, aligned ``empty``/``zeros``)
-and takes a ``backend=`` argument.  The backend used by a call is resolved in
-this order:
+wavenumber helpers, ``asarray``/``to_numpy``, aligned ``empty``/``zeros``,
+and capabilities such as ``scatter_add`` and ``kernel_threads``) and takes a
+``backend=`` argument.  The backend used by a call is resolved in this order:
 
 1. the explicit ``backend=`` argument (a name or a :class:`Backend`);
 2. the innermost :func:`use_backend` scope (a ``ContextVar``: per thread and
    per asyncio task, restored on exit);
-3. the type of the input array (a CuPy array selects ``"cupy"``, an
-   array-API array of another library selects the generic ``"array_api"``
-   backend on that array's namespace and device);
+3. the type of the input array (a CuPy array selects ``"cupy"`` on that
+   array's device, an array-API array of another library selects the generic
+   ``"array_api"`` backend on that array's namespace and device);
 4. the default: ``"pyfftw"`` where pyFFTW imports, else ``"numpy"``.
+
+Threads: one setting, :func:`threads` (or ``use_backend(..., threads=n)``,
+or ``FIELDCONV_NUM_THREADS``), drives FFTW, the numba kernels and BLAS; see
+:mod:`fieldconv.backend._threads` and ``docs/backend.md``.
+
+Caches: :func:`cache_info` shows what each cache holds, :func:`clear_caches`
+frees them, :func:`set_cache_limit` bounds them in bytes.
 
 Backends
 --------
 ``"numpy"``
     Reference: NumPy arrays and ``scipy.fft`` (``workers=threads``).
 ``"pyfftw"``
-    CPU default: NumPy arrays and FFTW plans cached per (shape, dtype, axes,
-    direction, threads) under a lock; see :func:`save_wisdom`.
+    CPU default: NumPy arrays and cached FFTW plans; see :func:`save_wisdom`.
 ``"cupy"``
     GPU: CuPy arrays and ``cupyx.scipy.fft``; ``pip install fieldconv[gpu]``.
 ``"array_api"``
@@ -41,91 +47,57 @@ Examples
 >>> X.dtype, X.shape
 (dtype('complex64'), (4, 4))
 >>> with use_backend("numpy", threads=1):
-...     get_backend().name
-'numpy'
+...     get_backend().threads
+1
 """
 
 import contextlib
 import contextvars
-import os
 import threading
 
+import importlib
+
+from .. import _cache
 from ..errors import BackendUnavailableError
 from ._base import Backend
+from ._threads import check_threads, current_threads, default_threads, threads
 
 __all__ = [
     "Backend",
+    "BACKEND_NAMES",
     "available_backends",
+    "backend_status",
     "get_backend",
     "use_backend",
+    "threads",
     "default_threads",
+    "current_threads",
+    "cache_info",
+    "clear_caches",
+    "set_cache_limit",
     "save_wisdom",
     "load_wisdom",
     "plan_cache_info",
     "clear_plan_cache",
-    "BACKEND_NAMES",
 ]
 
 #: Every backend name fieldconv knows, in order of preference on CPU.
 BACKEND_NAMES = ("pyfftw", "numpy", "cupy", "array_api")
-
-_INSTALL_HINT = {
-    "pyfftw": "pip install pyfftw",
-    "numpy": "pip install numpy scipy",
-    "cupy": "pip install fieldconv[gpu]",
-}
 
 _scope = contextvars.ContextVar("fieldconv_backend", default=None)
 _instances = {}
 _instances_lock = threading.Lock()
 
 
-def default_threads():
-    """Threads operators use by default.
-
-    ``FIELDCONV_NUM_THREADS`` if set (a positive integer), else the number of
-    CPUs this process may run on (``os.sched_getaffinity``, which honours
-    cgroup/taskset limits on Linux), else ``os.cpu_count()``.
-
-    Raises
-    ------
-    ValueError
-        If ``FIELDCONV_NUM_THREADS`` is set but is not a positive integer.
-
-    Examples
-    --------
-    >>> from fieldconv.backend import default_threads
-    >>> default_threads() >= 1
-    True
-    """
-    env = os.environ.get("FIELDCONV_NUM_THREADS")
-    if env not in (None, ""):
-        try:
-            n = int(env)
-        except ValueError:
-            n = 0
-        if n < 1:
-            raise ValueError(f"FIELDCONV_NUM_THREADS must be a positive integer; got {env!r}")
-        return n
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _make(name, options):
-    threads = options.pop("threads", None)
-    threads = default_threads() if threads is None else int(threads)
-    if threads < 1:
-        raise ValueError(f"threads must be a positive integer; got {threads}")
     if name == "numpy":
         from ._numpy import NumpyBackend
 
-        return NumpyBackend(threads=threads, **options)
+        return NumpyBackend(**options)
     if name == "pyfftw":
         from ._pyfftw import PyFFTWBackend
 
-        return PyFFTWBackend(threads=threads, **options)
+        return PyFFTWBackend(**options)
     if name == "cupy":
         from ._cupy import CupyBackend
 
@@ -140,11 +112,33 @@ def _make(name, options):
     raise BackendUnavailableError(f"backend must be one of {known}; got {name!r}")
 
 
+def _key_value(name, value):
+    """A hashable value identifying an option: modules by name, devices by value."""
+    if name == "xp":
+        return ("module", getattr(value, "__name__", repr(value)))
+    if name == "device" and value is not None:
+        dev_id = getattr(value, "id", None)  # a cupy.cuda.Device
+        if isinstance(dev_id, int):
+            return ("cuda", dev_id)
+    try:
+        hash(value)
+    except TypeError:
+        return ("repr", repr(value))
+    return value
+
+
 def _instance(name, **options):
-    """Shared backend object for (name, options): plan caches live on it."""
-    key = (name, tuple(sorted((k, id(v) if k in ("xp", "device") else v) for k, v in options.items())))
-    if name != "array_api":
-        key = key + (options.get("threads") or default_threads(),)
+    """Shared backend object for (name, options by value): plan caches and scratch live on it."""
+    if not isinstance(name, str):
+        raise TypeError(f"backend must be a backend name or a Backend object; got {name!r}")
+    if name in ("numpy", "pyfftw"):
+        t = options.get("threads")
+        options["threads"] = current_threads() if t is None else check_threads(t)
+    elif name == "cupy" and options.get("device") is not None:
+        from ._cupy import device_id
+
+        options["device"] = device_id(options["device"])
+    key = (name, tuple(sorted((k, _key_value(k, v)) for k, v in options.items())))
     with _instances_lock:
         be = _instances.get(key)
     if be is None:
@@ -152,6 +146,30 @@ def _instance(name, **options):
         with _instances_lock:
             be = _instances.setdefault(key, be)
     return be
+
+
+def backend_status(name):
+    """``(usable, reason)`` for backend `name`, without raising.
+
+    Examples
+    --------
+    >>> from fieldconv.backend import backend_status
+    >>> backend_status("numpy")
+    (True, 'NumPy + scipy.fft')
+    """
+    if name == "cupy":
+        from ._cupy import cupy_status
+
+        return cupy_status()
+    if name == "numpy":
+        return True, "NumPy + scipy.fft"
+    if name == "array_api":
+        return True, "any array-API namespace given as xp="
+    try:
+        _instance(name)
+    except (BackendUnavailableError, ImportError) as exc:
+        return False, str(exc)
+    return True, "FFTW through pyFFTW"
 
 
 def available_backends():
@@ -169,14 +187,7 @@ def available_backends():
     >>> "numpy" in available_backends()
     True
     """
-    names = []
-    for name in ("pyfftw", "numpy", "cupy"):
-        try:
-            _instance(name)
-        except (BackendUnavailableError, ImportError):
-            continue
-        names.append(name)
-    return names
+    return [name for name in ("pyfftw", "numpy", "cupy") if backend_status(name)[0]]
 
 
 def _default_name():
@@ -188,15 +199,14 @@ def _default_name():
 
 
 def _from_array(like):
-    """Backend implied by the type of `like`, or None for host arrays."""
+    """Backend implied by the type of `like` (on its device), or None for host arrays."""
     mod = type(like).__module__
     if mod.startswith("cupy"):
-        return _instance("cupy")
+        return _instance("cupy", device=like.device.id)
     ns = getattr(like, "__array_namespace__", None)
     if ns is None or mod.startswith("numpy") or hasattr(like, "__array_interface__"):
         return None
-    xp = ns()
-    return _instance("array_api", xp=xp, device=like.device)
+    return _instance("array_api", xp=ns(), device=like.device)
 
 
 def get_backend(name=None, like=None, **options):
@@ -211,8 +221,8 @@ def get_backend(name=None, like=None, **options):
         The operator's input; its type selects the backend when neither
         `name` nor a :func:`use_backend` scope does.
     **options
-        Backend options with an explicit `name`: ``threads`` (CPU backends),
-        ``planner_effort`` and ``plan_cache_size`` (pyfftw),
+        Backend options with an explicit `name`: ``threads`` (CPU backends;
+        default: :func:`current_threads`), ``planner_effort`` (pyfftw),
         ``device``, ``plan_cache_size`` and ``plan_cache_memsize`` (cupy).
 
     Returns
@@ -239,8 +249,6 @@ def get_backend(name=None, like=None, **options):
     if isinstance(name, Backend):
         return name
     if name is not None:
-        if not isinstance(name, str):
-            raise TypeError(f"backend must be a backend name or a Backend object; got {name!r}")
         return _instance(name, **options)
     if options:
         raise TypeError("backend options need an explicit backend name")
@@ -267,7 +275,9 @@ def use_backend(name, **options):
     name : str or Backend
         Backend name (see :data:`BACKEND_NAMES`) or backend object.
     **options
-        Backend options, as for :func:`get_backend`.
+        Backend options, as for :func:`get_backend`.  ``threads=n`` also
+        opens a :func:`threads` scope: numba kernels, BLAS and every backend
+        resolved by name inside use `n` threads.
 
     Yields
     ------
@@ -276,30 +286,100 @@ def use_backend(name, **options):
 
     Examples
     --------
-    >>> from fieldconv.backend import get_backend, use_backend
+    >>> from fieldconv.backend import current_threads, get_backend, use_backend
     >>> with use_backend("numpy", threads=1) as be:
-    ...     get_backend() is be
-    True
+    ...     get_backend() is be, current_threads()
+    (True, 1)
     """
+    n = options.get("threads")
     be = get_backend(name, **options)
     token = _scope.set(be)
     try:
-        yield be
+        with threads(n) if n is not None else contextlib.nullcontext():
+            yield be
     finally:
         _scope.reset(token)
 
 
-def save_wisdom(path):
-    """Save the FFTW wisdom gathered so far to `path`, atomically.
+#: Modules that own a named cache; imported (cheaply: no numba, no pyFFTW) before
+#: the caches are listed, cleared or bounded, so that every cache is there.
+_CACHE_OWNERS = ("fieldconv.backend._fftw_plans", "fieldconv._sgcoeffs", "fieldconv.poisson._functions")
 
-    Cluster jobs that transform the same grid sizes save wisdom once and
-    reload it with :func:`load_wisdom` (or ``FIELDCONV_FFTW_WISDOM=path``), so
-    ``FFTW_MEASURE`` planning is paid once per machine type.
+
+def _register_caches():
+    for mod in _CACHE_OWNERS:
+        importlib.import_module(mod)
+
+
+def cache_info():
+    """What every fieldconv cache holds, by name.
+
+    Returns
+    -------
+    dict of str -> dict
+        For each cache (``"fft_plans"``, ``"savgol_coefficients"``,
+        ``"poisson_solvers"``): ``entries``, ``nbytes``, ``max_bytes``,
+        ``max_entries``, ``hits``, ``misses`` and ``description``.  Objects
+        that own caches (live :class:`~fieldconv.poisson.PoissonSolver`
+        objects and their Green's functions) are summed under ``"owned"``.
+
+    Examples
+    --------
+    >>> from fieldconv.backend import cache_info
+    >>> sorted(cache_info())
+    ['fft_plans', 'owned', 'poisson_solvers', 'savgol_coefficients']
+    """
+    _register_caches()
+    return _cache.cache_info()
+
+
+def clear_caches(name=None):
+    """Free fieldconv's caches: all of them, or the one called `name`.
 
     Parameters
     ----------
-    path : str or os.PathLike
-        File to write (replaced atomically: temporary file + rename).
+    name : str, optional
+        A key of :func:`cache_info`.  ``"owned"`` (included when `name` is
+        None) drops the Green's functions of live Poisson solvers, which
+        rebuild them on their next solve.
+
+    Raises
+    ------
+    ValueError
+        An unknown `name`.
+
+    Examples
+    --------
+    >>> from fieldconv.backend import cache_info, clear_caches
+    >>> clear_caches()
+    >>> cache_info()["fft_plans"]["entries"]
+    0
+    """
+    _register_caches()
+    _cache.clear_caches(name)
+
+
+def set_cache_limit(name, max_bytes=None, *, max_entries=None):
+    """Bound the cache `name` to `max_bytes` bytes (and optionally `max_entries` entries).
+
+    The least recently used entries go first; the entry in use is kept even
+    when it alone exceeds the bound.
+
+    Examples
+    --------
+    >>> from fieldconv.backend import cache_info, set_cache_limit
+    >>> old = cache_info()["fft_plans"]["max_bytes"]
+    >>> set_cache_limit("fft_plans", 256 * 2**20)
+    >>> cache_info()["fft_plans"]["max_bytes"] == 256 * 2**20
+    True
+    >>> set_cache_limit("fft_plans", old)
+    """
+    _register_caches()
+    _cache.set_cache_limit(name, max_bytes, max_entries=max_entries)
+
+
+def save_wisdom(path):
+    """Save the FFTW wisdom gathered so far to `path`, atomically (see :mod:`._wisdom`).
 
     Examples
     --------
@@ -311,20 +391,13 @@ def save_wisdom(path):
     >>> save_wisdom(path)
     >>> load_wisdom(path)      # raises ValueError if FFTW rejects the file
     """
-    from ._pyfftw import save_wisdom as _save
+    from ._wisdom import save_wisdom as _save
 
     _save(path)
 
 
 def load_wisdom(path):
-    """Load FFTW wisdom written by :func:`save_wisdom`.
-
-    Unlike ``pyfftw.import_wisdom``, which only reports failure in its return
-    value, this raises.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
+    """Load FFTW wisdom written by :func:`save_wisdom`; raises where pyFFTW only returns False.
 
     Raises
     ------
@@ -332,18 +405,16 @@ def load_wisdom(path):
         If `path` does not exist.
     ValueError
         If the file is not a fieldconv wisdom file or FFTW rejects a section.
-
-    Examples
-    --------
-    See :func:`save_wisdom`.
     """
-    from ._pyfftw import load_wisdom as _load
+    from ._wisdom import load_wisdom as _load
 
     _load(path)
 
 
 def plan_cache_info():
-    """Hit/miss/size counters of the pyFFTW plan cache (a miss is one planning).
+    """Counters of the FFTW plan cache: ``cache_info()["fft_plans"]`` plus ``size``.
+
+    ``misses`` counts plannings; ``size`` (= ``entries``) the plans held.
 
     Examples
     --------
@@ -356,18 +427,18 @@ def plan_cache_info():
     >>> plan_cache_info()["misses"] == before
     True
     """
-    from ._pyfftw import plan_cache_info as _info
-
-    return _info()
+    info = cache_info()["fft_plans"]
+    return dict(info, size=info["entries"], maxsize=info["max_entries"])
 
 
 def clear_plan_cache(maxsize=None):
-    """Drop the cached pyFFTW plans (optionally re-bounding the cache).
+    """Drop the cached FFTW plans (optionally re-bounding their number).
 
     Parameters
     ----------
     maxsize : int, optional
-        New bound on the number of plans kept (least recently used out first).
+        New bound on the number of plans kept (least recently used out
+        first); the byte bound is set with :func:`set_cache_limit`.
 
     Examples
     --------
@@ -376,6 +447,8 @@ def clear_plan_cache(maxsize=None):
     >>> plan_cache_info()["size"]
     0
     """
-    from ._pyfftw import clear_plan_cache as _clear
-
-    _clear(maxsize)
+    clear_caches("fft_plans")
+    if maxsize is not None:
+        if int(maxsize) < 1:
+            raise ValueError(f"maxsize must be >= 1; got {maxsize!r}")
+        set_cache_limit("fft_plans", max_entries=int(maxsize))
