@@ -22,6 +22,11 @@ __all__ = ["ByteCache", "cache_info", "clear_caches", "set_cache_limit", "regist
 _registry = {}
 _registry_lock = threading.Lock()
 _owners = weakref.WeakSet()
+#: Limits set before their cache exists (its module not imported yet), applied when it registers.
+_pending = {}
+
+#: Every named cache of the package, whether its module is imported yet or not.
+CACHE_NAMES = ("fft_plans", "savgol_coefficients", "poisson_solvers")
 
 
 def default_limit(fraction, ceiling):
@@ -61,6 +66,9 @@ class ByteCache:
         self.hits = self.misses = 0
         with _registry_lock:
             _registry[name] = self
+            pending = _pending.pop(name, None)
+        if pending is not None:
+            self.set_limit(*pending)
 
     def get(self, key, *, count=True):
         """The value stored under `key` (now most recently used), or None.
@@ -160,7 +168,14 @@ def cache_info():
     """
     with _registry_lock:
         caches = dict(_registry)
-    out = {name: c.info() for name, c in sorted(caches.items())}
+    out = {}
+    for name in sorted(set(caches) | set(CACHE_NAMES)):
+        if name in caches:
+            out[name] = caches[name].info()
+        else:  # its module is not imported: nothing held yet
+            limits = _pending.get(name, (None, None))
+            out[name] = {"entries": 0, "nbytes": 0, "max_bytes": limits[0], "max_entries": limits[1], "hits": 0,
+                         "misses": 0, "description": "(not created yet: its module is not imported)"}
     owners = list(_owners)
     out["owned"] = {
         "entries": len(owners),
@@ -190,8 +205,8 @@ def clear_caches(name=None):
     """
     with _registry_lock:
         caches = dict(_registry)
-    if name is not None and name != "owned" and name not in caches:
-        opts = ", ".join(repr(n) for n in sorted(caches) + ["owned"])
+    if name is not None and name != "owned" and name not in caches and name not in CACHE_NAMES:
+        opts = ", ".join(repr(n) for n in sorted(set(caches) | set(CACHE_NAMES)) + ["owned"])
         raise ValueError(f"name must be one of {opts}; got {name!r}")
     for key, c in caches.items():
         if name is None or name == key:
@@ -206,7 +221,10 @@ def set_cache_limit(name, max_bytes=None, *, max_entries=None):
     """
     with _registry_lock:
         cache = _registry.get(name)
+        if cache is None and name in CACHE_NAMES:
+            _pending[name] = (max_bytes, max_entries)
+            return
     if cache is None:
-        opts = ", ".join(repr(n) for n in sorted(_registry))
+        opts = ", ".join(repr(n) for n in sorted(set(_registry) | set(CACHE_NAMES)))
         raise ValueError(f"name must be one of {opts}; got {name!r}")
     cache.set_limit(max_bytes, max_entries)

@@ -45,7 +45,7 @@ in :mod:`fieldconv.io`; ``fieldconv.spectra.read_jcamp`` etc. still work
 (deprecated aliases).
 """
 
-from .._deprecate import warn_deprecated
+from .._deprecate import warn_deprecated as _warn_deprecated
 from ._axis import SpectralAxis, Spectrum, convert_spectrum, interp
 from ._instrument import LINE_SHAPES, convolve_instrument, line_shape, resample
 from ._preprocess import (
@@ -89,6 +89,6 @@ def __getattr__(name):
     if name in _MOVED_TO_IO:
         import importlib
 
-        warn_deprecated(f"fieldconv.spectra.{name} moved to fieldconv.io.{name}; import it from there", stacklevel=3)
+        _warn_deprecated(f"fieldconv.spectra.{name} moved to fieldconv.io.{name}; import it from there", stacklevel=3)
         return getattr(importlib.import_module("fieldconv.io"), name)
     raise AttributeError(f"module 'fieldconv.spectra' has no attribute {name!r}")

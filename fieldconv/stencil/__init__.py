@@ -42,8 +42,6 @@ Layout: :mod:`._finite` (the stencils), :mod:`._spectral` (symbols and
 spectral operators), :mod:`._compiled` (numba kernels).
 """
 
-import math
-
 from ._finite import BCS, gradient, laplacian
 from ._spectral import gradient_symbol, laplacian_symbol, spectral_gradient, spectral_laplacian
 
