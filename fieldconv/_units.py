@@ -122,7 +122,7 @@ def product(*terms):
     out = None
     for term in terms:
         unit, power = term if isinstance(term, tuple) else (term, 1)
-        if unit is None:
+        if unit is None or power == 0:
             continue
         piece = unit**power if power != 1 else unit
         out = piece if out is None else out * piece
@@ -135,6 +135,8 @@ def attach(value, unit):
         return value
     import astropy.units as u
 
+    if isinstance(value, (int, float, complex)):
+        return u.Quantity(value, unit)
     return u.Quantity(value, unit, copy=False)
 
 

@@ -6,7 +6,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._dtypes import np_dtype, result_dtype
-from .._units import attach, product
+from .._units import attach, is_quantity, product
 from .._validate import check_choice, check_int
 from ..backend import get_backend
 from ._generic import paint_generic
@@ -307,18 +307,23 @@ def paint_chunks(source, *, box_size, shape, chunk_size=1 << 22, weights=None, d
                     yield item, None
 
         it = chunks()
+    unit = None
     for pos, w in it:
-        pos = np.asarray(pos)
+        pos = pos if is_quantity(pos) else np.asarray(pos)  # h5py datasets and lists become arrays
+        w = None if w is None else (w if is_quantity(w) else np.asarray(w))
         if out is None:
             dt = result_dtype(pos.dtype if dtype is None else dtype, name="dtype")
             shp = mesh_shape(shape, pos.shape[1] if pos.ndim == 2 else None)
             out = np.zeros(shp, dtype=dt)
-        r = paint(pos, box_size=box_size, shape=shape, weights=None if w is None else np.asarray(w), out=out, **kwargs)
+        r = paint(pos, box_size=box_size, shape=shape, weights=w, out=out, **kwargs)
+        mesh = r.mesh if drop else r
+        unit = getattr(mesh, "unit", None)
         if drop:
             dropped_mass += r.dropped_mass
             dropped_count += r.dropped_count
     if out is None:
         raise ValueError("source must contain at least one chunk of positions; got an empty source")
+    out = attach(out, unit)
     return Painted(out, dropped_mass, dropped_count) if drop else out
 
 

@@ -563,7 +563,7 @@ class Kernel:
 
         Returns
         -------
-        array, complex, shape ``shape`` (rfft: last axis ``n//2 + 1``)
+        array, complex, shape ``shape`` (rfft: last axis ``n//2 + 1``), unit ``self.unit``
             ``H[m] = sum_j w[j] exp(-2 pi i sum_a m_a (j_a - o_a) / n_a)``, on
             the backend's device; equal to ``fftn`` of the response to a unit
             impulse at index 0, i.e. of :meth:`to_fft_array`.
@@ -614,7 +614,7 @@ class Kernel:
             h = xp.astype(xp.real(h), be.dtype(np.complex128))
         if out_dt != np.complex128:
             h = xp.astype(h, be.dtype(out_dt))
-        return h
+        return attach(h, self._unit)
 
     def _check_grid_spacing(self, spacing):
         if spacing is None:
@@ -645,7 +645,7 @@ class Kernel:
 
         Returns
         -------
-        array, real, shape `shape`, on the backend's device
+        array, real, shape `shape`, on the backend's device, unit ``self.unit``
 
         Raises
         ------
@@ -670,7 +670,7 @@ class Kernel:
         pos = tuple((idx[ax] - self.origin[ax]) % shape[ax] for ax in range(self.ndim))
         np.add.at(a, pos, self._weights.ravel())
         be = get_backend(backend)
-        return be.asarray(a.astype(dt), copy=True)
+        return attach(be.asarray(a.astype(dt), copy=True), self._unit)
 
 
 def _complex_out(dtype):

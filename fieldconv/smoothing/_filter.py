@@ -28,8 +28,9 @@ def savgol_coeffs(window_length, polyorder, deriv=0, delta=1.0, pos=None, use="c
     deriv : int, optional
         Order of the derivative (default 0: smoothing).  ``deriv >
         polyorder`` gives zeros, as in scipy.
-    delta : float, optional
+    delta : float or Quantity, optional
         Sample spacing; the derivative is per unit of `delta` (default 1.0).
+        A Quantity gives the coefficients the unit ``delta.unit**-deriv``.
     pos : float, optional
         Evaluation position in the window, ``0 <= pos < window_length``
         (default: the middle, ``(window_length - 1) / 2``).
@@ -73,6 +74,7 @@ def savgol_coeffs(window_length, polyorder, deriv=0, delta=1.0, pos=None, use="c
     >>> float(np.round(c @ np.array([1., 0., 1., 4., 9.]), 12))  # d/dt t**2 at t=3
     6.0
     """
+    delta, dunit = strip(delta, "delta")
     window_length, polyorder, deriv = _sgcoeffs.check_window(window_length, polyorder, deriv)
     delta = _sgcoeffs.check_delta(delta)
     if pos is None:
@@ -84,7 +86,7 @@ def savgol_coeffs(window_length, polyorder, deriv=0, delta=1.0, pos=None, use="c
             raise ValueError(f"pos must satisfy 0 <= pos < window_length ({window_length}); got {pos}")
     check_choice("use", use, ("conv", "dot"))
     c = np.array(_sgcoeffs.coeffs_dot(window_length, polyorder, deriv, delta, float(pos)))
-    return c[::-1].copy() if use == "conv" else c
+    return attach(c[::-1].copy() if use == "conv" else c, product((dunit, -deriv)))
 
 
 

@@ -65,6 +65,7 @@ def savgol_coeffs_2d(window_length, polyorder, deriv=(0, 0), delta=1.0):
     >>> w.shape, round(float(w.sum()), 12)
     ((5, 5), 1.0)
     """
+    delta, dunit = strip_spacing(delta, "delta")
     shape = _pair("window_length", window_length, lambda n, v: check_int(n, v, minimum=1))
     for i, w in enumerate(shape):
         if w % 2 == 0:
@@ -72,7 +73,7 @@ def savgol_coeffs_2d(window_length, polyorder, deriv=(0, 0), delta=1.0):
     polyorder = check_int("polyorder", polyorder, minimum=0)
     deriv = _pair("deriv", deriv, lambda n, v: check_int(n, v, minimum=0))
     delta = _pair("delta", delta, check_positive)
-    return np.array(_sgcoeffs.coeffs_2d(shape, polyorder, deriv, delta))
+    return attach(np.array(_sgcoeffs.coeffs_2d(shape, polyorder, deriv, delta)), product((dunit, -sum(deriv))))
 
 
 def savgol_filter_2d(field, window_length, polyorder, deriv=(0, 0), delta=1.0, axes=(-2, -1), *, mode="mirror", cval=0.0, backend=None):
@@ -130,7 +131,7 @@ def savgol_filter_2d(field, window_length, polyorder, deriv=(0, 0), delta=1.0, a
     mode = check_mode(mode, modes=NDIMAGE_MODES)
     field, funit = strip(field, "field")
     delta, dunit = strip_spacing(delta, "delta")
-    w = savgol_coeffs_2d(window_length, polyorder, deriv, delta)
+    w = np.asarray(strip(savgol_coeffs_2d(window_length, polyorder, deriv, delta), "w")[0])
     dpair = (deriv, deriv) if np.ndim(deriv) == 0 else tuple(deriv)
     unit = product(funit, (dunit, -sum(dpair)))
     be = get_backend(backend, like=field)

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from .._units import is_quantity, strip
+from .._units import attach, is_quantity, product, strip
 from .._validate import check_int, check_positive
 from ._filter import savgol_coeffs, window_length_from_width
 
@@ -43,13 +43,14 @@ def savgol_frequency_response(window_length, polyorder, deriv=0, delta=1.0, *, n
     >>> float(H[0].real), bool(abs(H[-1]) < 0.2)
     (1.0, True)
     """
+    delta, dunit = strip(delta, "delta")
     c = savgol_coeffs(window_length, polyorder, deriv, delta)
     n = check_int("n", n, minimum=2)
     delta = float(delta)
     freq = np.linspace(0.0, 0.5 / delta, n)
     j = np.arange(c.shape[0]) - (c.shape[0] - 1) / 2.0
     H = np.exp(-2j * np.pi * np.outer(freq, j) * delta) @ c
-    return freq, H
+    return attach(freq, product((dunit, -1))), attach(H, product((dunit, -deriv)))
 
 
 def savgol_noise_gain(window_length, polyorder, deriv=0, delta=1.0, pos=None):
@@ -76,8 +77,9 @@ def savgol_noise_gain(window_length, polyorder, deriv=0, delta=1.0, pos=None):
     >>> round(savgol_noise_gain(9, 0), 6)  # moving average: 1/9
     0.111111
     """
+    delta, dunit = strip(delta, "delta")
     c = savgol_coeffs(window_length, polyorder, deriv, delta, pos=pos)
-    return float(np.dot(c, c))
+    return attach(float(np.dot(c, c)), product((dunit, -2 * deriv)))
 
 
 def suggest_window(fwhm=None, spacing=1.0, *, resolution=None, polyorder=2):

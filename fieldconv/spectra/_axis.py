@@ -221,6 +221,11 @@ class Spectrum:
     def __init__(self, axis, y, y_unit="arbitrary", meta=None):
         if not isinstance(axis, SpectralAxis):
             raise TypeError(f"axis must be a SpectralAxis; got {type(axis).__name__}")
+        if is_quantity(y):
+            raise TypeError(
+                "y must be a plain array: a Spectrum's y_unit is a spectroscopic label "
+                f"({', '.join(self.Y_UNITS)}); got a Quantity in {y.unit}"
+            )
         y = np.asarray(y, dtype=np.float64)
         if y.ndim == 0 or y.shape[-1] != len(axis):
             raise ValueError(f"y must have its last axis of length {len(axis)} (the axis); got shape {y.shape}")
@@ -311,9 +316,18 @@ def interp(x_new, x, y, *, axis=-1, fill_value=np.nan):
     array([1.5, 3. ])
     """
     xv, xax = positions(x, "x")
-    if isinstance(x_new, SpectralAxis) or is_quantity(x_new):
-        _, nax = positions(x_new, "x_new")
+    if isinstance(x_new, SpectralAxis):
+        q = same_unit(x_new, xax, x_new.values)
+    elif is_quantity(x_new) and (xax is None or xax.kind == "raman_shift"):
+        _, nax = positions(x_new, "x_new")  # a Raman axis converts through the laser line
         q = same_unit(nax, xax, nax.values)
+    elif is_quantity(x_new):
+        import astropy.units as u
+
+        try:  # any number of query points, in any order
+            q = np.asarray(x_new.to_value(xax.unit, equivalencies=u.spectral()), dtype=np.float64)
+        except u.UnitConversionError as exc:
+            raise ValueError(f"x_new must have spectral units convertible to {xax.unit}; got {x_new.unit}") from exc
     else:
         q = np.asarray(x_new, dtype=np.float64)
     y, yunit = strip(y, "y")

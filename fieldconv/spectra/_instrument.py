@@ -51,17 +51,17 @@ def line_shape(x, fwhm, shape="gaussian"):
 
     Parameters
     ----------
-    x : array_like
+    x : array_like or Quantity
         Offsets from the line centre (axis units).
-    fwhm : float
-        Full width at half maximum (the resolution), > 0.
+    fwhm : float or Quantity
+        Full width at half maximum (the resolution), > 0, in the unit of `x`.
     shape : {"gaussian", "sinc", "boxcar", "sinc2", "triangular"}
         See the module table (``"boxcar"`` = sinc ILS, ``"triangular"`` =
         sinc^2 ILS, named after their apodization).
 
     Returns
     -------
-    ndarray, float64 (per axis unit; integrates to 1)
+    ndarray, float64 (per axis unit; integrates to 1): unit ``1 / x.unit``
 
     Examples
     --------
@@ -74,8 +74,13 @@ def line_shape(x, fwhm, shape="gaussian"):
     sinc2 [1.  0.5]
     """
     shape = _shape(shape)
-    fwhm = check_positive("fwhm", fwhm)
+    x, xunit = strip(x, "x")
+    fwhm = check_positive("fwhm", strip_like(fwhm, "fwhm", xunit, ref_name="x"))
     x = np.asarray(x, dtype=np.float64)
+    return attach(_line_shape(x, fwhm, shape), None if xunit is None else 1 / xunit)
+
+
+def _line_shape(x, fwhm, shape):
     if shape == "gaussian":
         sigma = fwhm / (2 * math.sqrt(2 * math.log(2)))
         return np.exp(-0.5 * (x / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))

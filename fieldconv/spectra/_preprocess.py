@@ -59,7 +59,7 @@ def transmittance_to_absorbance(transmittance, *, percent=False):
     >>> transmittance_to_absorbance([50.0], percent=True).round(6)
     array([0.30103])
     """
-    t = np.asarray(transmittance, dtype=np.float64)
+    t = np.asarray(strip(transmittance, "transmittance", "")[0], dtype=np.float64)  # u.percent -> fraction
     bad = int(np.sum(t <= 0))
     if bad:
         raise ValueError(
@@ -80,7 +80,7 @@ def absorbance_to_transmittance(absorbance, *, percent=False):
     >>> absorbance_to_transmittance([0.0, 1.0], percent=True)
     array([100.,  10.])
     """
-    a = np.asarray(absorbance, dtype=np.float64)
+    a = np.asarray(strip(absorbance, "absorbance", "")[0], dtype=np.float64)
     t = 10.0 ** (-a)
     return t * 100.0 if percent else t
 
@@ -259,7 +259,7 @@ def despike(y, *, size=5, threshold=6.0, axis=-1, return_mask=False):
 
 
 def penetration_depth(wavenumber, *, n_crystal, n_sample, angle=45.0):
-    """ATR evanescent-wave penetration depth (um) at wavenumbers in cm^-1.
+    """ATR evanescent-wave penetration depth (um) at wavenumbers in cm^-1 (a Quantity gives a Quantity in um).
 
     ``d_p = lambda / (2 pi n1 sqrt(sin^2(theta) - (n2/n1)^2))`` with
     ``lambda = 1e4 / wavenumber`` um, ``n1`` the crystal index (diamond 2.4,
@@ -287,10 +287,16 @@ def penetration_depth(wavenumber, *, n_crystal, n_sample, angle=45.0):
             f"no total internal reflection: sin(angle)^2 must exceed (n_sample/n_crystal)^2; got "
             f"sin({angle} deg)^2 = {math.sin(th) ** 2:.4f} <= ({n2}/{n1})^2 = {(n2 / n1) ** 2:.4f}"
         )
-    nu = np.asarray(wavenumber, dtype=np.float64)
+    nu, nunit = strip(wavenumber, "wavenumber", "1 / cm")
+    nu = np.asarray(nu, dtype=np.float64)
     if np.any(nu <= 0):
         raise ValueError(f"wavenumber must be positive; got {int(np.sum(nu <= 0))} values <= 0")
-    return (1e4 / nu) / (2 * math.pi * n1 * math.sqrt(arg))
+    depth = (1e4 / nu) / (2 * math.pi * n1 * math.sqrt(arg))
+    if nunit is None:
+        return depth
+    import astropy.units as u
+
+    return u.Quantity(depth, u.um)
 
 
 def atr_correction(y, wavenumber, *, reference_wavenumber=1000.0, axis=-1):

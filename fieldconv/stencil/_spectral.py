@@ -11,12 +11,22 @@ import numpy as np
 
 from .._dtypes import result_dtype
 from .._fdcoeffs import central_difference
-from .._units import attach_all
+from .._units import attach, attach_all, product, strip_spacing
 from .._validate import as_spacing, check_int, check_order
 from ..backend import get_backend
 from ._finite import _units, laplacian_taps
 
 __all__ = ["laplacian_symbol", "gradient_symbol", "spectral_laplacian", "spectral_gradient"]
+
+
+def _on(backend, host):
+    """`host` (a NumPy array or Quantity) as it is, or moved explicitly to `backend`."""
+    if backend is None:
+        return host
+    be = get_backend(backend)
+    value = getattr(host, "value", host)
+    moved = value if be.on_host else be.asarray(value, copy=True)
+    return attach(moved, getattr(host, "unit", None))
 
 
 # ---------------------------------------------------------------------------- symbols
@@ -27,7 +37,7 @@ def _phase_cos_sin(n, m_off, rfft):
     return np.cos(ph), np.sin(ph)
 
 
-def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True):
+def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, backend=None):
     """Fourier symbol (eigenvalues) of the stencil Laplacian on a periodic grid.
 
     Parameters
@@ -39,11 +49,16 @@ def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True):
     rfft : bool
         True: the last axis has ``n//2 + 1`` entries (``rfftn`` layout).
 
+    backend : str or Backend, optional
+        Where the result lives (default: a host NumPy array, what the
+        Green's-function builders combine in float64).
+
     Returns
     -------
-    ndarray, float64, the FFT-layout shape (host NumPy)
+    ndarray, float64, the FFT-layout shape
         ``lambda(k)`` with ``laplacian(exp(i k x)) = lambda(k) exp(i k x)``;
-        ``-|k|**2 + O(h**order)``; 0 at k = 0.
+        ``-|k|**2 + O(h**order)``; 0 at k = 0.  Unit ``1 / spacing.unit**2``
+        for a Quantity spacing.
 
     Examples
     --------
@@ -53,6 +68,7 @@ def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True):
     """
     shape = tuple(int(n) for n in shape)
     ndim = len(shape)
+    spacing, lunit = strip_spacing(spacing)
     spacing = as_spacing(spacing, ndim)
     taps, _ = laplacian_taps(ndim, spacing, order, points)
     out_shape = tuple(n // 2 + 1 if (rfft and a == ndim - 1) else n for a, n in enumerate(shape))
@@ -66,17 +82,17 @@ def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True):
             term = term * c.reshape(tuple(-1 if b == a else 1 for b in range(ndim)))
         lam = lam + term
     lam.flat[0] = 0.0
-    return lam
+    return _on(backend, attach(lam, product((lunit, -2))))
 
 
-def gradient_symbol(n, spacing=1.0, *, order=2, rfft=False, spectral=False):
+def gradient_symbol(n, spacing=1.0, *, order=2, rfft=False, spectral=False, backend=None):
     """1-D symbol ``d(k)`` of the derivative: ``D exp(i k x) = i d(k) exp(i k x)``.
 
     Parameters
     ----------
     n : int
         Axis length.
-    spacing : float
+    spacing : float or Quantity
     order : {2, 4, 6}
         Central-difference order (ignored when `spectral`).
     rfft : bool
@@ -84,10 +100,14 @@ def gradient_symbol(n, spacing=1.0, *, order=2, rfft=False, spectral=False):
     spectral : bool
         ``d = k`` with the Nyquist entry of an even `n` set to 0.
 
+    backend : str or Backend, optional
+        Where the result lives (default: a host NumPy array).
+
     Returns
     -------
-    ndarray, float64 (host)
-        Real ``d(k)`` in rad/length; 0 at the Nyquist mode in every case.
+    ndarray, float64
+        Real ``d(k)`` in rad/length (unit ``1 / spacing.unit`` for a
+        Quantity spacing); 0 at the Nyquist mode in every case.
 
     Examples
     --------
@@ -96,7 +116,12 @@ def gradient_symbol(n, spacing=1.0, *, order=2, rfft=False, spectral=False):
     array([ 0.        ,  1.57079633,  0.        , -1.57079633])
     """
     n = check_int("n", n, minimum=1)
-    h = float(spacing)
+    spacing, lunit = strip_spacing(spacing)
+    h = as_spacing(spacing, 1)[0]
+    return _on(backend, attach(_gradient_symbol(n, h, order, rfft, spectral), product((lunit, -1))))
+
+
+def _gradient_symbol(n, h, order, rfft, spectral):
     if spectral:
         q = np.arange(n // 2 + 1) if rfft else np.fft.fftfreq(n, 1.0 / n)
         d = 2.0 * math.pi * q / (n * h)
