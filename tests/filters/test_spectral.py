@@ -56,8 +56,10 @@ def test_transfer_function_is_rfftn_of_filtered_delta(kind, shape, spacing, widt
     delta[(0,) * len(shape)] = 1.0
     g = spectral_filter(delta, width, kind=kind, spacing=spacing, backend="numpy")
     H = h_ref(kind, shape, spacing, width)
+    # a delta in, the filter's impulse response out: one round trip and one more forward FFT, c eps log2 N
     np.testing.assert_allclose(np.fft.rfftn(g), H, rtol=0, atol=fft_tol(delta.size))
     ks = tuple(kgrid_np(shape, spacing))
+    # the same closed forms evaluated on the same wavenumbers: a few roundings of exp/sin of O(1) arguments
     np.testing.assert_allclose(filter_transfer_function(kind, ks, width, spacing=spacing), H, rtol=0, atol=8 * EPS)
 
 
@@ -73,6 +75,7 @@ def test_fourier_mode_scaled_by_exactly_H(kind):
         H = float(filter_transfer_function(kind, np.array([k]), width, spacing=h)[0])
         g = spectral_filter(f, width, kind=kind, spacing=h, backend="numpy")
         want = H * np.cos(phase) + (0.5 * H * np.sin(phase) if m not in (0, n // 2) else 0.0)
+        # a mode of amplitude <= 1.5 scaled by H: FFT round trip c eps log2 N, times the amplitude
         np.testing.assert_allclose(g, want, rtol=0, atol=fft_tol(n, scale=1.5))
 
 
@@ -100,6 +103,7 @@ def test_gaussian_of_gaussian_is_wider_gaussian():
     s2 = [s**2 + d**2 / 12 for s, d in zip(sig0, width)]  # variances add: Delta^2/12 per axis
     amp = np.prod([s / math.sqrt(v) for s, v in zip(sig0, s2)])
     want = amp * np.exp(-(X**2) / (2 * s2[0]) - Y**2 / (2 * s2[1]))
+    # Gaussian * Gaussian = Gaussian; the input is resolved to < eps at the grid edge, so only FFT rounding remains (amplitude <= 4)
     np.testing.assert_allclose(g, want, rtol=0, atol=fft_tol(f.size, scale=4))
 
 
@@ -115,6 +119,7 @@ def test_box_equals_real_space_moving_average(rng, npts):
             ref += np.roll(f, (a, b), axis=(0, 1))
     ref /= npts**2
     g = spectral_filter(f, width, kind="box", spacing=h, backend="numpy")
+    # the Dirichlet-kernel symbol equals the moving average exactly: FFT rounding of a field of amplitude <= 8
     np.testing.assert_allclose(g, ref, rtol=0, atol=fft_tol(f.size, scale=8))
     if npts > 1:
         # the continuous top-hat is the interval average of the interpolant: a different filter
@@ -133,6 +138,7 @@ def test_top_hat_converges_to_box_at_second_order():
         b = spectral_filter(f, 3 * h, kind="box", spacing=h, backend="numpy")
         gaps.append(np.abs(t - b).max())
     x = 2 * np.pi * 3 / 128
+    # leading difference (kh)^2/24 of midpoint rule vs exact average; the next term is O((kh)^2) ~ 2% relative at this k
     assert gaps[0] == pytest.approx(x**2 / 24, rel=0.02)
     assert 3.9 < gaps[0] / gaps[1] < 4.1
 
@@ -146,10 +152,12 @@ def test_mean_is_preserved_and_axes_subset(rng):
     for i in range(8):
         for j in range(12):
             row = spectral_filter(f[i, :, j], 3.0, kind="gaussian", backend="numpy")
+            # the same 1-D filter through a batched 3-D transform: FFT rounding (amplitude <= 4)
             np.testing.assert_allclose(g[i, :, j], row, rtol=0, atol=fft_tol(f.size, scale=4))
     g2 = spectral_filter(f, (3.0, 5.0), kind="top-hat", axes=(2, 0), spacing=(1.0, 0.5), backend="numpy")
     g2_ref = spectral_filter(np.moveaxis(f, (2, 0), (0, 1)), (3.0, 5.0), kind="top-hat", axes=(0, 1),
                              spacing=(1.0, 0.5), backend="numpy")
+    # the same filter on permuted axes: FFT rounding (amplitude <= 4)
     np.testing.assert_allclose(g2, np.moveaxis(g2_ref, (0, 1), (2, 0)), rtol=0, atol=fft_tol(f.size, scale=4))
 
 
@@ -164,6 +172,7 @@ def test_dtype_table(cpu_backend, dtype, out):
     g = spectral_filter(f, 2.0, kind="gaussian", backend=cpu_backend)
     assert g.dtype == out
     ref = spectral_filter(f.astype(np.float64), 2.0, kind="gaussian", backend="numpy")
+    # float32 transforms of a float64-representable field: eps32 log2 N rounding (amplitude <= 4)
     np.testing.assert_allclose(g, ref, rtol=0, atol=fft_tol(64, out, scale=4))
 
 
@@ -176,20 +185,24 @@ def test_strict_backend_matches_numpy(strict_backend, rng, kind):
         g = spectral_filter(x, 3.0, kind=kind, spacing=1.0, backend=be)
         assert g.device == be.device and str(g.dtype).endswith(np.dtype(dt).name)
         ref = spectral_filter(f, 3.0, kind=kind, backend="numpy")
+        # the generic path vs NumPy: FFT rounding in the working precision (amplitude <= 8)
         np.testing.assert_allclose(be.to_numpy(g), ref, rtol=0, atol=fft_tol(f.size, dt, scale=8))
     ks = be.kgrid((12, 9), 1.0)
     H = filter_transfer_function(kind, ks, 3.0, spacing=1.0)
     assert H.device == be.device
+    # the same closed forms on the backend's wavenumbers: a few roundings
     np.testing.assert_allclose(be.to_numpy(H), h_ref(kind, (12, 9), (1.0, 1.0), (3.0, 3.0)), rtol=0, atol=8 * EPS)
     # the backend follows the array: no backend= needed
     assert spectral_filter(be.asarray(f, copy=True), 3.0, kind=kind).device == be.device
 
 
 def test_units_are_stripped_and_reattached():
-    u = pytest.importorskip("astropy.units")
+    import astropy.units as u
+
     f = np.random.default_rng(0).normal(size=16)
     g = spectral_filter(f * u.K, 30 * u.mm, kind="gaussian", spacing=1 * u.cm, backend="numpy")
     assert g.unit == u.K
+    # 30 mm / 1 cm converts to 3.0 up to one rounding: the same filter, FFT rounding of |f| <= 3
     np.testing.assert_allclose(g.value, spectral_filter(f, 3.0, kind="gaussian", backend="numpy"), rtol=0, atol=1e-14)
     with pytest.raises(ValueError, match="width is a Quantity but spacing is not"):
         spectral_filter(f, 3 * u.mm)
@@ -243,5 +256,6 @@ def test_every_backend_matches_formula(backend, rng, kind):
     f = rng.normal(size=(10, 12))
     g = spectral_filter(backend.asarray(f, copy=True), 3.0, kind=kind, backend=backend)
     H = h_ref(kind, (10, 12), (1.0, 1.0), (3.0, 3.0))
+    # against NumPy's FFTs with the closed-form H: FFT rounding (amplitude <= 8)
     np.testing.assert_allclose(backend.to_numpy(g), np.fft.irfftn(H * np.fft.rfftn(f), s=f.shape, axes=(0, 1)), rtol=0,
                                atol=fft_tol(f.size, scale=8))

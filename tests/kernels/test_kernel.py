@@ -56,7 +56,8 @@ def test_kernel_from_device_array_is_an_explicit_host_copy(strict_backend):
 
 
 def test_kernel_spacing_quantity():
-    u = pytest.importorskip("astropy.units")
+    import astropy.units as u
+
     K = Kernel(np.ones((3, 3)), spacing=[0.1, 0.2] * u.m)
     assert K.spacing == (0.1, 0.2) and K.spacing_unit == u.m
     # Quantity weights give the kernel their unit (convolve multiplies the field's unit by it)
@@ -121,6 +122,7 @@ def test_convention_matches_scipy_ndimage_with_origin_shift(rng, shape, origin):
             # sum of K.size products of O(1) numbers: rounding <= size * eps * max|f| sum|w|
             np.testing.assert_allclose(got, ref_convolve(f, K), rtol=0, atol=50 * K.size * EPS)
     np.testing.assert_allclose(
+        # the same bound for scipy.ndimage against the direct periodic sum
         ndi.correlate(f, K.weights, origin=ndi_origin(K), mode="wrap"), ref_correlate(f, K), rtol=0, atol=50 * K.size * EPS
     )
     # flip turns convolution into correlation, exactly (same products, same order up to permutation)
@@ -137,6 +139,7 @@ def test_box_times_box_is_triangle_exactly():
     M = 8
     T = compose(kernels.box(M), kernels.box(M))
     t = np.arange(2 * M - 1) - (M - 1)
+    # each weight is a sum of <= M exact products 1/M^2 (powers of two for M = 8): exact to ~1 rounding
     np.testing.assert_allclose(T.weights, (1 - np.abs(t) / M) / M, rtol=4 * EPS, atol=0)
 
 
@@ -267,6 +270,7 @@ def test_separable_factors_reproduce_weights(make):
 def test_separable_factors_canonical_scaling():
     g = kernels.gaussian(1.0, ndim=2)
     f0, f1 = g.separable_factors()
+    # balanced factors of an exactly rank-1 table (pivot factorisation, divided by exact sums): a few roundings of weights <= 0.4
     np.testing.assert_allclose(f0, kernels.gaussian(1.0).weights, rtol=0, atol=4 * EPS)
     np.testing.assert_allclose(f1, kernels.gaussian(1.0).weights, rtol=0, atol=4 * EPS)
     f0, f1 = kernels.sobel(1).separable_factors()
@@ -291,6 +295,7 @@ def test_separable_factors_random_tensors_and_tol(rng):
     a, b, c = rng.normal(size=3), rng.normal(size=4), rng.normal(size=5)
     t = np.multiply.outer(np.multiply.outer(a, b), c)
     fs = Kernel(t).separable_factors()
+    # reconstruction of an exactly rank-1 product: the default tolerance 4 (max(m, n) + d) eps ||t||, here <= 64 eps max|t|
     np.testing.assert_allclose(np.multiply.outer(np.multiply.outer(*fs[:2]), fs[2]), t, rtol=0, atol=64 * EPS * np.abs(t).max())
     # rank 2 in 3-D (a sum of two outer products) is not separable
     t2 = t + np.multiply.outer(np.multiply.outer(b[:3], a[:3].tolist() + [1.0]), c)
@@ -305,6 +310,7 @@ def test_separable_factors_random_tensors_and_tol(rng):
 
 
 def test_noise_gain():
+    # sum of 5 squares of 0.2 (0.2 rounded once, squared, summed): ~4 roundings
     assert kernels.box(5).noise_gain == pytest.approx(0.2, rel=4 * EPS)
     assert kernels.box((4, 4)).noise_gain == pytest.approx(1 / 16, rel=4 * EPS)
     # wide Gaussian: sum w^2 -> 1 / (2 sqrt(pi) sigma) per axis (Riemann sum, aliasing ~ exp(-pi^2 sigma^2);
@@ -326,6 +332,7 @@ def test_transfer_function_is_fft_of_delta_response(rng, kshape, origin, grid):
     # exact unless taps alias onto one grid point (kernel longer than the grid): then one sum each
     np.testing.assert_allclose(K.to_fft_array(grid, backend="numpy"), resp, rtol=0, atol=4 * EPS * np.abs(K.weights).sum())
     tol = sym_tol(K, grid)
+    # sym_tol: (size + 4) eps sum|w| for the exact-phase symbol plus 5 eps log2 N sum|w| for NumPy's FFT
     np.testing.assert_allclose(K.transfer_function(grid, backend="numpy"), np.fft.rfftn(resp), rtol=0, atol=tol)
     np.testing.assert_allclose(K.transfer_function(grid, rfft=False, backend="numpy"), np.fft.fftn(resp), rtol=0, atol=tol)
 
@@ -335,6 +342,7 @@ def test_transfer_function_equals_fft_of_delta_response_property(K, grid, rfft):
     resp = delta_response(K, grid)
     want = np.fft.rfftn(resp) if rfft else np.fft.fftn(resp)
     got = K.transfer_function(grid, rfft=rfft, backend="numpy")
+    # sym_tol: the symbol's rounding plus NumPy's FFT rounding (see references.sym_tol)
     np.testing.assert_allclose(got, want, rtol=0, atol=sym_tol(K, grid))
 
 
@@ -347,6 +355,7 @@ def test_transfer_function_plane_wave_eigenvector(rng):
     for m in ((1, 3), (4, 0), (2, 5)):
         wave = np.exp(2j * np.pi * ((m[0] * i0) % n[0] / n[0] + (m[1] * i1) % n[1] / n[1]))
         got = ref_convolve(wave.real, K) + 1j * ref_convolve(wave.imag, K)
+        # symbol rounding, plus the direct periodic sum of K.size products of |w| <= 3 and unit waves
         np.testing.assert_allclose(got, H[m] * wave, rtol=0, atol=sym_tol(K, n) + 16 * K.size * EPS)
 
 
@@ -371,6 +380,7 @@ def test_transfer_function_gradient_sign():
     n, h = 16, 0.5
     H = kernels.gradient(1, 0, spacing=h).transfer_function((n,), spacing=h, backend="numpy")
     k = 2 * np.pi * np.fft.rfftfreq(n, h)
+    # two taps +-1/(2h) with exact phases: ~4 roundings of sin, divided by h
     np.testing.assert_allclose(H, 1j * np.sin(k * h) / h, rtol=0, atol=8 * EPS / h)
 
 
@@ -402,6 +412,7 @@ def test_transfer_function_strict_backend(strict_backend, rng):
         H = K.transfer_function((6, 5), backend=be, dtype=dt)
         assert H.device == be.device
         assert str(H.dtype).endswith("complex64" if dt else "complex128")
+        # float64: the same symbol computed by xp.tensordot; float32: the cast, eps32 per |w|
         np.testing.assert_allclose(be.to_numpy(H), ref, rtol=0, atol=tol)
     H = kernels.laplacian(3).transfer_function((4, 4, 4), backend=be)
     assert np.all(be.to_numpy(H).imag == 0)
@@ -412,4 +423,5 @@ def test_transfer_function_strict_backend(strict_backend, rng):
 def test_transfer_function_every_backend(backend, rng):
     K = Kernel(rng.normal(size=(3, 2)), origin=(2, 0))
     H = K.transfer_function((5, 6), backend=backend)
+    # sym_tol: symbol rounding plus NumPy FFT rounding, on every backend
     np.testing.assert_allclose(backend.to_numpy(H), np.fft.rfftn(delta_response(K, (5, 6))), rtol=0, atol=sym_tol(K, (5, 6)))

@@ -34,6 +34,7 @@ def test_gaussian_sample_matches_scipy_ndimage():
         x[20] = 1.0
         r = K.origin[0]
         ref = ndi.gaussian_filter1d(x, sigma, truncate=truncate)[20 - r : 20 + r + 1]
+        # the same exp samples normalised by their sum (fsum here, scipy a plain sum): ~4 roundings of weights <= 0.4
         np.testing.assert_allclose(K.weights, ref, rtol=0, atol=4 * EPS)
 
 
@@ -61,6 +62,7 @@ def test_gaussian_integrate_variance_is_sigma2_plus_one_twelfth():
     # the neighbouring cells is 0.5 erfc(0.5 / (0.2 sqrt2)) = 6.2e-3, kept by integration
     side = 0.5 * math.erfc(0.5 / (0.2 * math.sqrt(2))) - 0.5 * math.erfc(1.5 / (0.2 * math.sqrt(2)))
     assert kernels.gaussian(0.2, mode="sample").weights[2] < side / 100
+    # erfc differences written without cancellation, divided by an fsum of 3 terms: ~1e-15 relative; 1e-12 covers erfc's own ~1e-14 error
     assert kernels.gaussian(0.2, mode="integrate").weights[2] == pytest.approx(side, rel=1e-12)
 
 
@@ -68,12 +70,14 @@ def test_gaussian_per_axis_spacing_and_units():
     K = kernels.gaussian((1.0, 2.0))
     assert K.shape == (9, 17) and K.ndim == 2
     f0, f1 = K.separable_factors()
+    # canonical factors of an exactly rank-1 outer product of the two 1-D kernels: a few roundings
     np.testing.assert_allclose(f0, kernels.gaussian(1.0).weights, atol=8 * EPS, rtol=0)
     np.testing.assert_allclose(f1, kernels.gaussian(2.0).weights, atol=8 * EPS, rtol=0)
     np.testing.assert_array_equal(kernels.gaussian(0.5, spacing=0.25).weights, kernels.gaussian(2.0).weights)
     assert kernels.gaussian(0.5, spacing=0.25).spacing == (0.25,)
     assert kernels.gaussian(1.0, ndim=3).shape == (9, 9, 9)
-    u = pytest.importorskip("astropy.units")
+    import astropy.units as u
+
     Kq = kernels.gaussian(5 * u.mm, spacing=0.25 * u.cm)
     np.testing.assert_array_equal(Kq.weights, kernels.gaussian(2.0).weights)
     assert Kq.spacing == (0.25,) and Kq.spacing_unit == u.cm
@@ -96,7 +100,8 @@ def test_gaussian_errors(args, kwargs, exc, match):
 
 
 def test_gaussian_quantity_sigma_needs_quantity_spacing():
-    u = pytest.importorskip("astropy.units")
+    import astropy.units as u
+
     with pytest.raises(ValueError, match="sigma is a Quantity but spacing is not"):
         kernels.gaussian(1.0 * u.m)
     with pytest.raises(ValueError, match="sigma must have units convertible to"):
@@ -125,11 +130,13 @@ def test_compact_laplacian_symbols():
     cr = np.cos(2 * np.pi * np.fft.rfftfreq(n))
     cx, cy = np.meshgrid(c, cr, indexing="ij")
     H9 = kernels.laplacian(2, points=9, spacing=0.5).transfer_function((n, n), backend="numpy")
+    # symbol of 9 taps of |w| <= 13 (weights / h^2 = /0.25) with exact phases: ~9 * 13 eps ~ 120 eps
     np.testing.assert_allclose(H9, (-20 + 8 * cx + 8 * cy + 4 * cx * cy) / 6 / 0.25, atol=200 * EPS, rtol=0)
     X, Y, Z = np.meshgrid(c, c, cr, indexing="ij")
     s1, s2, s3 = X + Y + Z, X * Y + Y * Z + X * Z, X * Y * Z
     H19 = kernels.laplacian(3, points=19).transfer_function((n, n, n), backend="numpy")
     H27 = kernels.laplacian(3, points=27).transfer_function((n, n, n), backend="numpy")
+    # 19 (27) taps of |w| <= 4.3 with exact phases: <= 27 * 4.3 eps ~ 120 eps
     np.testing.assert_allclose(H19, (-24 + 4 * s1 + 4 * s2) / 6, atol=200 * EPS, rtol=0)
     np.testing.assert_allclose(H27, (-128 + 28 * s1 + 12 * s2 + 8 * s3) / 30, atol=200 * EPS, rtol=0)
     assert kernels.laplacian(2, points=9, order=4).shape == (5, 5)  # 2-D 9 points at order 4: the star
@@ -157,6 +164,7 @@ def test_compact_laplacians_have_isotropic_leading_error(ndim, points, isotropic
         kvec = 0.01 * d
         c = (_plane_wave_symbol(K, kvec) + 1e-4) / 1e-8
         want = 1 / 12 if isotropic else float(np.sum(d**4)) / 12
+        # leading error h^2/12 nabla^4 read off at |k| = 0.01: the next term is O(k^2) = 1e-4 relative; 1e-3 for the rounding of (symbol + k^2)/k^4 ~ eps/1e-8
         assert c == pytest.approx(want, rel=1e-3)
 
 
@@ -206,6 +214,7 @@ def test_gradient_exact_on_polynomials(order):
         f = x**deg
         df = deg * x ** (deg - 1) if deg else np.zeros_like(x)
         tol = 4 * float(np.abs(K.weights).sum()) * float(np.abs(f).max()) * EPS
+        # exact on polynomials up to the order: only the rounding of the K-term sum, 4 sum|w| max|f| eps
         np.testing.assert_allclose(_interior(ref_convolve(f, K), order // 2), _interior(df, order // 2), rtol=0, atol=tol)
     # and not beyond: degree order+1 leaves a truncation error
     f = x ** (order + 1)
@@ -244,6 +253,7 @@ def test_edge_kernels_normalised_differentiate_linear_fields(name, ndim):
         K = getattr(kernels, name)(axis, ndim=ndim, derivative=True)
         assert abs(math.fsum(K.weights.ravel())) == 0
         got = _interior(ref_convolve(f, K), 1)
+        # exact on linear fields: 3**ndim products of weights <= 1/2 with |f| <= 10, ~64 roundings
         np.testing.assert_allclose(got, coef[axis], rtol=0, atol=64 * EPS * 10)
     assert getattr(kernels, name)(0).is_separable
 
@@ -255,6 +265,7 @@ def test_scharr_weights_and_edge_errors(rng):
     for axis in (0, 1):
         ref = ndi.correlate1d(ndi.correlate1d(f, [-1.0, 0.0, 1.0], axis), [3.0, 10.0, 3.0], 1 - axis)
         K = kernels.scharr(axis)
+        # integer weights up to 10 on |f| <= 4: 9-term sums vs two 3-term passes, ~9 * 32 * 4 eps ~ 1200 eps
         np.testing.assert_allclose(ndi.convolve(f, K.weights, origin=ndi_origin(K)), ref, rtol=0, atol=2000 * EPS)
     with pytest.raises(ValueError, match=r"axis must lie in \[-2, 2\); got 2"):
         kernels.sobel(2)
@@ -271,11 +282,14 @@ def test_directional_derivative_on_linear_and_quadratic_fields(angle):
     K = kernels.directional_derivative(angle, spacing=0.5)
     got = _interior(ref_convolve(f, K), 1)
     want = _interior(np.cos(angle) * dfdx + np.sin(angle) * dfdy, 1)
+    # exact on quadratics: 5 taps cos/sin(a)/(2h) = +-1 on |f| <= ~60: a few tens of eps
     np.testing.assert_allclose(got, want, rtol=0, atol=200 * EPS)
 
 
 def test_directional_derivative_quantity_and_errors():
-    u = pytest.importorskip("astropy.units")
+    import astropy.units as u
+
+    # 90 deg converts to pi/2 up to one rounding; cos(pi/2) ~ 6e-17 either way
     np.testing.assert_allclose(kernels.directional_derivative(90 * u.deg).weights,
                                kernels.directional_derivative(np.pi / 2).weights, atol=EPS, rtol=0)
     with pytest.raises(ValueError, match="angle must be finite"):
@@ -287,6 +301,7 @@ def test_unsharp_mask(rng):
     U = kernels.unsharp_mask(1.2, 0.7)
     assert abs(math.fsum(U.weights) - 1) < 8 * EPS
     H, G = U.transfer_function((16,), backend="numpy"), g.transfer_function((16,), backend="numpy")
+    # the symbol is linear in the weights: the two symbols differ by the rounding of 1.7 delta - 0.7 g, a few eps
     np.testing.assert_allclose(H, 1 + 0.7 * (1 - G), atol=16 * EPS, rtol=0)
     np.testing.assert_array_equal(kernels.unsharp_mask(1.0, 0.0).weights[4], 1.0)
     with pytest.raises(ValueError, match="amount must be finite"):
@@ -300,6 +315,7 @@ def test_assignment_windows_on_node():
     np.testing.assert_array_equal(kernels.assignment_window("ngp").weights, [1.0])
     np.testing.assert_array_equal(kernels.assignment_window("cic").weights, [1.0])
     np.testing.assert_array_equal(kernels.assignment_window("tsc").weights, [0.125, 0.75, 0.125])
+    # B-spline values at integers: one division each
     np.testing.assert_allclose(kernels.assignment_window("pcs").weights, [1 / 6, 2 / 3, 1 / 6], rtol=EPS, atol=0)
     K = kernels.assignment_window("tsc", ndim=3)
     assert K.shape == (3, 3, 3) and K.origin == (1, 1, 1) and K.is_separable
@@ -315,6 +331,7 @@ def test_assignment_window_is_bspline_partition_of_unity(scheme, p):
         assert abs(math.fsum(K.weights) - 1) <= 4 * EPS
         j = np.arange(K.size) - K.origin[0]
         if p > 1:
+            # the same polynomial in |x| evaluated the same way: exact unless j - off rounds differently (~2 roundings)
             np.testing.assert_allclose(K.weights, np.nan_to_num(b(j - off)), rtol=0, atol=4 * EPS)
         if 0 < abs(off) < 0.5:
             assert K.size == p  # a generic position touches p nodes
@@ -327,6 +344,7 @@ def test_assignment_window_is_p_fold_box_convolution():
     M = 16
     T = compose(kernels.box(M), kernels.box(M))
     x = (np.arange(T.size) - (M - 1)) / M
+    # sums of <= 16 exact products 1/256, times 16: exact up to the rounding of x = t/16 (exact) and 1 - |x|
     np.testing.assert_allclose(T.weights * M, bspline(2, x), rtol=0, atol=8 * EPS)
     # TSC, PCS: the discrete p-fold box converges to W_p at O(1/M^2) (midpoint rule)
     for p in (3, 4):
@@ -344,6 +362,7 @@ def test_assignment_window_symbols_are_alias_sums():
     s2 = np.sin(kh / 2) ** 2
     for scheme, exact in (("cic", np.ones_like(kh)), ("tsc", 1 - s2 / 2), ("pcs", 1 - 2 * s2 / 3)):
         H = kernels.assignment_window(scheme).transfer_function((n,), backend="numpy")
+        # symbols of <= 3 taps with exact phases against the closed forms: a few roundings
         np.testing.assert_allclose(H, exact, rtol=0, atol=8 * EPS)
     # and the alias sum of sinc^p itself (tail of sum over |m| > 400 ~ 1/400^(p-1))
     m = np.arange(-400, 401)[:, None]

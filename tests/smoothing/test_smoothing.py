@@ -71,11 +71,14 @@ def test_coeffs_match_scipy(W):
 
 def test_coeffs_scipy_docstring_values():
     # values quoted in scipy's savgol_coeffs docstring
+    # the quoted values have 8 decimals: their rounding is <= 5e-9
     np.testing.assert_allclose(savgol_coeffs(5, 2), [-0.08571429, 0.34285714, 0.48571429, 0.34285714, -0.08571429], atol=5e-9)
     np.testing.assert_allclose(savgol_coeffs(5, 2, pos=3, use="dot"),
                                [-0.14285714, 0.17142857, 0.34285714, 0.37142857, 0.25714286], atol=5e-9)
+    # exact decimals; a 4x3 float64 least-squares solve (condition ~10 in scaled t) is good to ~10 eps
     np.testing.assert_allclose(savgol_coeffs(4, 2, pos=3, deriv=1, use="dot"), [0.45, -0.85, -0.65, 1.05], atol=1e-13)
     c = savgol_coeffs(5, 2, pos=4, deriv=1, use="dot")
+    # coefficients good to ~10 eps each, dotted with values <= 9 over 5 taps: 5 * 9 * 10 eps ~ 1e-13
     assert abs(c @ np.array([1.0, 0, 1, 4, 9]) - 6.0) < 1e-13
 
 
@@ -123,6 +126,7 @@ def test_exact_derivatives_of_a_cubic(d):
 
 def test_scipy_docstring_example():
     x = np.array([2, 2, 5, 2, 1, 0, 1, 4, 9])
+    # scipy's docstring quotes 2 decimals: rounding <= 5e-3
     np.testing.assert_allclose(savgol_filter(x, 5, 2), [1.66, 3.17, 3.54, 2.86, 0.66, 0.17, 1.0, 4.0, 9.0], atol=5e-3)
     np.testing.assert_allclose(savgol_filter(x, 5, 2, mode="nearest"),
                                [1.74, 3.03, 3.54, 2.86, 0.66, 0.17, 1.0, 4.6, 7.97], atol=5e-3)
@@ -167,12 +171,14 @@ def test_axis_handling_matches_moveaxis(rng):
     for ax in (0, 1, 2, -1, -2):
         y = savgol_filter(x, 5, 2, deriv=1, axis=ax)
         ref = np.moveaxis(savgol_filter(np.moveaxis(x, ax, -1), 5, 2, deriv=1), -1, ax)
+        # the same 5-term float64 sums along another axis: 5 eps sum|c| max|x| ~ 5 * 2.2e-16 * 2.6 * 4 ~ 1e-14
         np.testing.assert_allclose(y, ref, rtol=0, atol=1e-14)
 
 
 def test_short_data_non_interp_modes_follow_scipy(rng):
     x = rng.standard_normal(4)
     for mode in ("mirror", "nearest", "constant", "wrap"):
+        # scipy sums the same 9 products (|c| sum ~ 2.4, |x| <= 3) in another order: 2 * 9 eps * 2.4 * 3 ~ 3e-14 < 1e-13
         np.testing.assert_allclose(savgol_filter(x, 9, 3, mode=mode), ss.savgol_filter(x, 9, 3, mode=mode),
                                    rtol=0, atol=1e-13)
 
@@ -188,6 +194,7 @@ def test_nan_in_interp_edge_window_gives_nan_not_crash():
 def test_long_single_line_and_batch_agree_with_scipy(rng):
     # exercises the tiled compiled path (several tiles per line, strided axis)
     x = rng.standard_normal(10_000)
+    # both are 21-term float64 sums of the same coefficients (sum|c| ~ 1.7) on |x| <= 4.5: 2 * 21 eps * 1.7 * 4.5 ~ 7e-14
     np.testing.assert_allclose(savgol_filter(x, 21, 3), ss.savgol_filter(x, 21, 3), rtol=0, atol=1e-13)
     X = rng.standard_normal((50, 37))
     np.testing.assert_allclose(savgol_filter(X, 7, 2, axis=0), ss.savgol_filter(X, 7, 2, axis=0), rtol=0, atol=1e-13)
@@ -232,9 +239,11 @@ def test_generic_backend_matches_numpy(strict_backend, rng):
     for mode in SAVGOL_MODES:
         for W, p, d in [(7, 2, 0), (8, 3, 1), (5, 4, 2)]:
             y = be.to_numpy(savgol_filter(be.asarray(x, copy=True), W, p, d, axis=-1, mode=mode, backend=be))
+            # generic slices vs the compiled FIR: two K-term float64 sums (K <= 8, sum|c| <= 8, |x| <= 4): 2 K eps * 8 * 4 ~ 1e-13
             np.testing.assert_allclose(y, savgol_filter(x, W, p, d, mode=mode), rtol=0, atol=1e-13)
     x2 = rng.standard_normal((12, 5))
     y = be.to_numpy(savgol_filter(be.asarray(x2, copy=True), 7, 2, 1, axis=0, backend=be))
+    # against scipy: the same 7-term sums in another order, sum|c| ~ 0.6: 2 * 7 eps * 0.6 * 4 ~ 1e-14
     np.testing.assert_allclose(y, ss.savgol_filter(x2, 7, 2, 1, axis=0), rtol=0, atol=1e-13)
     assert savgol_filter(be.asarray(x.astype(np.float32), copy=True), 7, 2, backend=be).dtype == be.xp.float32
 
@@ -244,12 +253,15 @@ def test_generic_backend_nan_and_2d(strict_backend, rng):
     x = rng.standard_normal((2, 30))
     x[0, 5] = np.nan
     y = be.to_numpy(savgol_filter_nan(be.asarray(x, copy=True), 7, 2, backend=be))
+    # the same float64 moment sums (7 terms, |t^k x| <= 4) and 3x3 solves (condition ~30): ~30 * 7 eps * 4 ~ 2e-13 worst case, ~1e-14 typical
     np.testing.assert_allclose(y, savgol_filter_nan(x, 7, 2), rtol=0, atol=1e-13)
     img = rng.standard_normal((12, 14))
     y2 = be.to_numpy(savgol_filter_2d(be.asarray(img, copy=True), 5, 2, backend=be))
+    # rank <= 3 sums of two 5-term passes each (sum|w| ~ 1.5, |x| <= 4): 3 * 2 * 5 eps * 1.5 * 4 ~ 4e-14
     np.testing.assert_allclose(y2, savgol_filter_2d(img, 5, 2), rtol=0, atol=1e-13)
     xv = np.cumsum(rng.uniform(0.5, 1.5, 30))
     y3 = be.to_numpy(savgol_filter_nonuniform(xv, be.asarray(x[1], copy=True), 7, 2, backend=be))
+    # the same float64 coefficients applied by 7-term sums in another order: 7 eps sum|C| |x| ~ 7 * 2.2e-16 * 3 * 4 ~ 2e-14
     np.testing.assert_allclose(y3, savgol_filter_nonuniform(xv, x[1], 7, 2), rtol=0, atol=1e-13)
 
 
@@ -261,6 +273,7 @@ def test_kernel_object_matches_filter(rng):
         K = savgol_kernel(W, p, d, 0.5)
         for mode in ("mirror", "nearest", "constant", "wrap"):
             got = convolve(x, K, mode=mode, axes=-1)
+            # one set of float64 coefficients (sum|c| <= 64 for d = 3, delta = 0.5) applied by K-term sums: 2 K eps * 64 * 4 ~ 1e-12
             np.testing.assert_allclose(got, savgol_filter(x, W, p, d, 0.5, mode=mode), rtol=0, atol=1e-12)
 
 
@@ -285,6 +298,7 @@ def test_nonuniform_reproduces_polynomials(p, rng):
 def test_nonuniform_uniform_grid_matches_savgol_interp(rng):
     xv = np.arange(50) * 0.5
     y = rng.standard_normal((3, 50))
+    # pinv per point vs lstsq on the same scaled Vandermonde (condition ~10): coefficients agree to ~1e2 eps / delta; times 9 |y| <= 4: ~1e-12
     np.testing.assert_allclose(savgol_filter_nonuniform(xv, y, 9, 3, deriv=1),
                                savgol_filter(y, 9, 3, deriv=1, delta=0.5), rtol=0, atol=1e-12)
 
@@ -294,8 +308,10 @@ def test_nan_aware_reproduces_polynomial_with_gaps(rng):
     y = 2 - t + 3 * t**2 - 0.5 * t**3
     y[[5, 6, 7, 40, 41, 79]] = np.nan
     got = savgol_filter_nan(y, 11, 3, delta=t[1] - t[0])
+    # a cubic fit reproduces a cubic; the normal equations of an 11-point cubic with gaps have condition ~1e3: 1e3 eps * |y| <= 6 ~ 1e-12
     np.testing.assert_allclose(got, 2 - t + 3 * t**2 - 0.5 * t**3, rtol=0, atol=1e-12)
     d1 = savgol_filter_nan(y, 11, 3, deriv=1, delta=t[1] - t[0])
+    # the derivative divides that error by the half-width h * delta = 5 * 0.025: ~1e-12 / 0.13 * (condition of the slope row ~1e2) < 1e-9
     np.testing.assert_allclose(d1, -1 + 6 * t - 1.5 * t**2, rtol=0, atol=1e-9)
     kept = savgol_filter_nan(y, 11, 3, fill=False)
     assert np.isnan(kept[[5, 40, 79]]).all() and np.isfinite(kept[8:40]).all()
@@ -303,6 +319,7 @@ def test_nan_aware_reproduces_polynomial_with_gaps(rng):
 
 def test_nan_aware_equals_savgol_interior_without_nan(rng):
     x = rng.standard_normal((4, 60))
+    # the same fit two ways (moments + solve, condition ~1e2, vs lstsq coefficients) on |x| <= 4: ~1e2 * 9 eps * 4 ~ 1e-12
     np.testing.assert_allclose(savgol_filter_nan(x, 9, 3)[:, 4:-4], savgol_filter(x, 9, 3)[:, 4:-4], rtol=0, atol=1e-12)
 
 
@@ -317,10 +334,13 @@ def test_2d_reproduces_polynomials_of_total_degree(rng):
     f = 1 + 0.3 * i - 0.2 * j + 0.05 * i * j + 0.01 * i**2 - 0.02 * j**2
     for mode in ("mirror", "reflect", "nearest", "constant", "wrap"):
         y = savgol_filter_2d(f, (5, 7), 2, mode=mode)
+        # a quadratic is reproduced; pinv of the 5x7 Vandermonde (condition ~1e2) times 35 terms of |f| <= 20: ~1e2 * 35 eps * 20 ~ 2e-11 worst, ~1e-13 typical
         np.testing.assert_allclose(y[3:-3, 3:-3], f[3:-3, 3:-3], rtol=0, atol=1e-12)
     fx = savgol_filter_2d(f, 5, 2, deriv=(1, 0), delta=(0.5, 1.0))
+    # the derivative row scales by 1/(h0 delta0) = 1: same rounding level as the smoothing row
     np.testing.assert_allclose(fx[3:-3, 3:-3], ((0.3 + 0.05 * j + 0.02 * i) / 0.5)[3:-3, 3:-3], rtol=0, atol=1e-12)
     fxy = savgol_filter_2d(f, 5, 3, deriv=(1, 1))
+    # mixed derivative of a quadratic term, total degree 3 fit: same rounding level
     np.testing.assert_allclose(fxy[3:-3, 3:-3], 0.05, rtol=0, atol=1e-12)
 
 
@@ -331,11 +351,13 @@ def test_2d_on_cube_matches_direct_correlation(rng):
     y = savgol_filter_2d(cube, 5, 3, axes=(1, 2), mode="nearest")
     w = savgol_coeffs_2d(5, 3)
     ref = np.stack([nd.correlate(c, w, mode="nearest") for c in cube])
+    # scipy.ndimage sums the 25 weights directly, we sum rank <= 4 separable passes: 2 * 25 eps * sum|w| (~3) * |x| (<= 4) ~ 1e-13
     np.testing.assert_allclose(y, ref, rtol=0, atol=1e-13)
 
 
 def test_frequency_response_and_noise_gain():
     f, H = savgol_frequency_response(11, 2)
+    # H(0) = sum c = 1 in exact arithmetic: a float64 sum of 11 coefficients, ~11 eps
     assert abs(H[0] - 1) < 1e-14
     # Parseval: mean |H|^2 over [-f_N, f_N] equals sum c^2 (trapezoid on a fine grid of a trig polynomial)
     f, H = savgol_frequency_response(11, 2, n=4001)
@@ -343,9 +365,11 @@ def test_frequency_response_and_noise_gain():
     assert abs(parseval - savgol_noise_gain(11, 2)) < 1e-6
     # derivative filter ~ 2 pi i f at low frequency
     f, H = savgol_frequency_response(9, 3, deriv=1, delta=0.5)
+    # relative error O((2 pi f delta)**4) ~ 1e-9 at f[1] for a cubic filter; 1e-3 leaves room for the O(f**3) term of the odd window
     assert abs(H[1] - 2j * np.pi * f[1]) < 1e-6 * abs(H[1]) * 1e3
     # smoothing noise gain equals the centre coefficient (projection) and 1/W for a moving average
     c = savgol_coeffs(15, 4)
+    # sum of 15 squares vs one coefficient of size ~0.3: 15 eps * 0.3 ~ 1e-15
     assert abs(savgol_noise_gain(15, 4) - c[7]) < 1e-15
     assert abs(savgol_noise_gain(15, 0) - 1 / 15) < 1e-15
 
@@ -429,6 +453,7 @@ def test_linearity(W, p, d, mode):
     a, b = r.standard_normal((2, 30))
     lhs = savgol_filter(2 * a - 3 * b, W, p, d, mode=mode, cval=0.0)
     rhs = 2 * savgol_filter(a, W, p, d, mode=mode) - 3 * savgol_filter(b, W, p, d, mode=mode)
+    # three filters of |x| <= 4 with sum|c| <= 2**d * 8: each output carries 2 W eps sum|c| |x| < 1e-12 relative
     np.testing.assert_allclose(lhs, rhs, rtol=0, atol=1e-12 * max(1, np.abs(rhs).max()))
 
 
