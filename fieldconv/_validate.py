@@ -19,6 +19,7 @@ __all__ = [
     "as_axes",
     "as_origin",
     "check_mode",
+    "one_axis",
     "NDIMAGE_MODES",
 ]
 
@@ -176,3 +177,10 @@ def check_mode(mode, name="mode", modes=NDIMAGE_MODES):
         opts = ", ".join(repr(m) for m in modes)
         raise ValueError(f"{name} must be one of {opts}; got {mode!r}")
     return mode
+
+
+def one_axis(data, axis, name):
+    """`axis` of `data` (an array with ``ndim``) normalised; ``ValueError`` for a 0-d `data`."""
+    if data.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension; got a 0-d array")
+    return as_axes(axis, data.ndim, name="axis")[0]

@@ -120,6 +120,31 @@ def _bspline_deriv(p, f, w, a):
 
 
 @njit(**_NJ)
+def _wrapped(x, org, invh, shift, nf):
+    """Grid coordinate of position `x` on a periodic axis of `nf` cells, wrapped into [0, nf) in float64."""
+    t = (np.float64(x) - org) * invh - shift
+    if not (t >= 0.0 and t < nf):
+        t = t - nf * np.floor(t / nf)
+        if t < 0.0:
+            t += nf
+        if t >= nf:
+            t -= nf
+        if not (t >= 0.0 and t < nf):
+            t = 0.0
+    return t
+
+
+@njit(inline="always", **_NJ)
+def _wrap_index(j, n):
+    """Cell index `j` (a few cells outside at most) wrapped into [0, n)."""
+    while j < 0:
+        j += n
+    while j >= n:
+        j -= n
+    return j
+
+
+@njit(**_NJ)
 def _cell(pos, cells, use_cells, i, a, org, invh, shift, n, periodic, p):
     """(cell c, fraction f, far) of particle i on axis a.
 
@@ -138,18 +163,12 @@ def _cell(pos, cells, use_cells, i, a, org, invh, shift, n, periodic, p):
         if c < -p - 1 or c > n + p + 1:
             return np.int64(0), 0.0, True
         return c, f, False
-    t = (np.float64(pos[i, a]) - org) * invh - shift
     if periodic:
-        if not (t >= 0.0 and t < nf):
-            t = t - nf * np.floor(t / nf)
-            if t < 0.0:
-                t += nf
-            if t >= nf:
-                t -= nf
-            if not (t >= 0.0 and t < nf):
-                t = 0.0
-    elif not (t > -p - 1.0 and t < nf + p + 1.0):
-        return np.int64(0), 0.0, True
+        t = _wrapped(pos[i, a], org, invh, shift, nf)
+    else:
+        t = (np.float64(pos[i, a]) - org) * invh - shift
+        if not (t > -p - 1.0 and t < nf + p + 1.0):
+            return np.int64(0), 0.0, True
     fl = np.floor(t)
     return np.int64(fl), t - fl, False
 
@@ -175,10 +194,7 @@ def _stencil(pos, cells, use_cells, i, ndim, org, invh, shift, shape, strides, p
         for k in range(p):
             j = c - half + k
             if periodic:
-                while j < 0:
-                    j += n
-                while j >= n:
-                    j -= n
+                j = _wrap_index(j, n)
                 if a == 0 and not (r0 <= j < r1):
                     idx[a, k] = -1
                 else:
@@ -295,20 +311,6 @@ def _strides(shape):
         strides[a] = strides[a + 1] * shape[a + 1]
     return strides
 
-
-
-@njit(**_NJ)
-def _wrapped(x, org, invh, shift, nf):
-    t = (np.float64(x) - org) * invh - shift
-    if not (t >= 0.0 and t < nf):
-        t = t - nf * np.floor(t / nf)
-        if t < 0.0:
-            t += nf
-        if t >= nf:
-            t -= nf
-        if not (t >= 0.0 and t < nf):
-            t = 0.0
-    return t
 
 
 @njit(**_NJ)

@@ -19,6 +19,7 @@ from ._compiled_core import (
     _strides,
     _kind,
     _tsc_axis,
+    _wrap_index,
 )
 
 _BLOCK = 4096
@@ -339,10 +340,7 @@ def _rows_generic(pos, cells, use_cells, wts, use_w, wscale, mesh, org, invh, sh
         for k in range(p):
             j = c - half + k
             if periodic:
-                while j < 0:
-                    j += n0
-                while j >= n0:
-                    j -= n0
+                j = _wrap_index(j, n0)
             if r0 <= j < r1:
                 mine = True
         if not mine:

@@ -81,11 +81,7 @@ def positions_of(positions, be, box_unit):
         )
     if pos.ndim != 2 or not 1 <= pos.shape[1] <= 3:
         raise ValueError(f"positions must have shape (N, d) with d = 1, 2 or 3; got shape {tuple(pos.shape)}")
-    dt = result_dtype(pos.dtype, name="positions")
-    if be.on_host:
-        pos = np.ascontiguousarray(pos, dtype=dt)
-    elif np_dtype(pos.dtype) != dt:
-        pos = be.xp.astype(pos, be.dtype(dt))
+    pos = _working(be, pos, result_dtype(pos.dtype, name="positions"))
     if cells is not None:
         if not be.on_host:
             raise NotImplementedError("positions as (cells, offsets) are supported on the CPU backends only")
@@ -109,11 +105,14 @@ def weights_of(weights, n, be, pos_dtype):
     if tuple(w.shape) != (n,):
         raise ValueError(f"weights must have shape (N,) = ({n},); got shape {tuple(w.shape)}")
     dt = result_dtype(w.dtype, name="weights")
+    return _working(be, w, dt), unit, dt
+
+
+def _working(be, a, dt):
+    """`a` in the working dtype `dt`: C-contiguous on the host (what the compiled kernels take)."""
     if be.on_host:
-        w = np.ascontiguousarray(w, dtype=dt)
-    elif np_dtype(w.dtype) != dt:
-        w = be.xp.astype(w, be.dtype(dt))
-    return w, unit, dt
+        return np.ascontiguousarray(a, dtype=dt)
+    return a if np_dtype(a.dtype) == dt else be.xp.astype(a, be.dtype(dt))
 
 
 

@@ -5,7 +5,7 @@ import numpy as np
 from .. import _sgcoeffs
 from .._dtypes import result_dtype
 from .._units import attach, is_quantity, product, strip
-from .._validate import as_axes, check_choice, check_positive
+from .._validate import one_axis, check_choice, check_positive
 from ..backend import get_backend
 from ..convolution import correlate1d
 from ..kernels import savgol as savgol_kernel
@@ -209,9 +209,7 @@ def savgol_filter(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode
     check_choice("mode", mode, SAVGOL_MODES)
     be = get_backend(backend, like=x)
     x = be.asarray(x)
-    if x.ndim == 0:
-        raise ValueError("x must have at least one dimension; got a 0-d array")
-    ax = as_axes(axis, x.ndim, name="axis")[0]
+    ax = one_axis(x, axis, "x")
     dt = result_dtype(x.dtype, name="x")
     n = x.shape[ax]
     if mode == "interp" and window_length > n:

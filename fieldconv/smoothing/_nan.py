@@ -7,7 +7,7 @@ import numpy as np
 from .. import _sgcoeffs
 from .._dtypes import result_dtype
 from .._units import attach, product, strip
-from .._validate import as_axes
+from .._validate import one_axis
 from ..backend import get_backend
 from ..convolution import correlate1d
 
@@ -82,9 +82,7 @@ def savgol_filter_nan(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, 
     be = get_backend(backend, like=x)
     xp = be.xp
     x = be.asarray(x)
-    if x.ndim == 0:
-        raise ValueError("x must have at least one dimension; got a 0-d array")
-    ax = as_axes(axis, x.ndim, name="axis")[0]
+    ax = one_axis(x, axis, "x")
     n = x.shape[ax]
     if window_length > n:
         raise ValueError(f"window_length must be <= the length of x along axis {axis} ({n}); got {window_length}")

@@ -7,7 +7,7 @@ import numpy as np
 from .. import _sgcoeffs
 from .._dtypes import result_dtype
 from .._units import attach, product, strip
-from .._validate import as_axes, check_monotonic
+from .._validate import one_axis, check_monotonic
 from ..backend import get_backend
 
 __all__ = ["savgol_filter_nonuniform"]
@@ -85,9 +85,7 @@ def savgol_filter_nonuniform(x_values, y, window_length, polyorder, deriv=0, *, 
     be = get_backend(backend, like=y)
     xp = be.xp
     y = be.asarray(y)
-    if y.ndim == 0:
-        raise ValueError("y must have at least one dimension; got a 0-d array")
-    ax = as_axes(axis, y.ndim, name="axis")[0]
+    ax = one_axis(y, axis, "y")
     n = y.shape[ax]
     xv = check_monotonic(x_values, "x_values", min_points=1)
     if xv.shape[0] != n:
