@@ -56,16 +56,36 @@ def info_text():
     lines.append(f"  gpu      {reason}")
     lines += [
         "",
-        f"threads: {default_threads()} (FIELDCONV_NUM_THREADS={os.environ.get('FIELDCONV_NUM_THREADS', 'unset')})",
+        f"threads: {default_threads()} for FFTW, numba and BLAS "
+        f"(FIELDCONV_NUM_THREADS={os.environ.get('FIELDCONV_NUM_THREADS', 'unset')}; "
+        "scoped: fieldconv.backend.threads(n))",
         f"FFTW planner effort: {_planner_effort()} "
         "(FIELDCONV_FFTW_PLANNER)",
         f"FFTW wisdom file: {os.environ.get('FIELDCONV_FFTW_WISDOM', 'unset')} (FIELDCONV_FFTW_WISDOM; "
         "save with fieldconv.backend.save_wisdom)",
         "",
+        "caches (fieldconv.backend.cache_info / set_cache_limit / clear_caches):",
+        *_cache_lines(),
+        "",
         "libraries:",
     ]
     lines += [f"  {k:10s} {v}" for k, v in _versions().items()]
     return "\n".join(lines)
+
+
+def _cache_lines():
+    from .backend import cache_info
+
+    out = []
+    for name, info in cache_info().items():
+        if info["description"].startswith("(not created"):
+            bound = "not created yet (its module is not imported)"
+        elif info["max_bytes"] is None:
+            bound = "freed with their owners"
+        else:
+            bound = f"bound {info['max_bytes'] / 2**20:.0f} MiB"
+        out.append(f"  {name:20s} {info['entries']} entries, {info['nbytes'] / 2**20:.1f} MiB, {bound}")
+    return out
 
 
 def _planner_effort():

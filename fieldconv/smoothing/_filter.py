@@ -41,6 +41,9 @@ def savgol_coeffs(window_length, polyorder, deriv=0, delta=1.0, pos=None, use="c
     Returns
     -------
     ndarray, shape (window_length,), float64
+        A small host table, as scipy's (no ``backend=``: the filters move
+        it to their backend; ``backend.asarray(c, copy=True)`` does it by
+        hand).
 
     Raises
     ------

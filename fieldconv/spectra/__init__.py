@@ -35,6 +35,9 @@ Conventions of this module:
 
 * Names: here ``x`` is the abscissa (positions) and ``y`` the ordinates;
   :func:`fieldconv.smoothing.savgol_filter` keeps scipy's ``x`` for the data.
+* Arrays: spectra are small 1-D tables processed on the host with NumPy,
+  SciPy and pybaselines, so these functions take no ``backend=``; move the
+  result to a device with ``backend.asarray(y, copy=True)``.
 * Units: a Quantity ``y`` keeps its unit; a Quantity resolution or spacing
   is converted to the axis unit (another dimension raises ``ValueError``).
 

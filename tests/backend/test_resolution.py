@@ -159,3 +159,14 @@ def test_no_hidden_host_device_copies(strict_backend):
     assert np.array_equal(strict_backend.to_numpy(dev), np.ones(4))
 
 
+
+
+@pytest.mark.gpu
+def test_cupy_array_selects_its_own_device():
+    import cupy
+
+    with cupy.cuda.Device(cupy.cuda.runtime.getDeviceCount() - 1):
+        x = cupy.ones(4)
+    be = get_backend(like=x)
+    assert be.device.id == x.device.id
+    assert get_backend("cupy", device=x.device) is be  # keyed by value: a Device object or its id
