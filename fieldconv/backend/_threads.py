@@ -11,7 +11,8 @@ The number of threads an operator uses is resolved once, in this order:
 
 That count is what FFTW plans with, what numba's parallel kernels run on
 (:func:`compiled_threads`, entered by every host operator around its compiled
-call, thread-local in numba) and what BLAS (OpenBLAS, MKL, BLIS through
+call, thread-local in numba; a lower ``numba.set_num_threads`` of the caller
+stays an upper bound) and what BLAS (OpenBLAS, MKL, BLIS through
 threadpoolctl) may use: :func:`threads` limits BLAS for its whole scope, and
 operators that call BLAS limit it around the call (:func:`blas_threads`).
 BLAS libraries have a process-wide setting only, so two Python threads that
@@ -152,12 +153,13 @@ def compiled_threads(n, work=None):
 
     numba's setting is thread-local, so concurrent callers do not interfere.
     Used by host operators around their compiled calls; `n` is the
-    backend's ``threads``.
+    backend's ``threads``.  A caller that lowered numba's own setting
+    (``numba.set_num_threads``) keeps it as an upper bound.
     """
     import numba
 
-    want = 1 if (work is not None and work < SERIAL_WORK) else _numba_limit(n)
     prev = numba.get_num_threads()
+    want = 1 if (work is not None and work < SERIAL_WORK) else min(_numba_limit(n), prev)
     if want == prev:
         yield want
         return
