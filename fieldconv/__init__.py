@@ -61,6 +61,7 @@ _SUBPACKAGES = (
     "spectra",
     "io",
     "validation",
+    "nn",
 )
 
 __all__ = ["__version__", *_EXPORTS]
