@@ -156,7 +156,8 @@ def _atmosphere_templates(x0, h, n):
 
 
 def _check_args(n_samples, resolution, noise, groups, mean_groups, p_none, calibration_shift, y_unit):
-    from ..nn._checks import check_choice, check_int, check_real, strip_wavenumber
+    from .._grid import strip_wavenumber
+    from .._validate import check_choice, check_int, check_real
 
     n_samples = check_int("n_samples", n_samples, minimum=1)
     resolution = check_real("resolution", strip_wavenumber(resolution, "resolution"), minimum=0.0, strict_min=True)
@@ -243,8 +244,8 @@ def synthetic_ir(n_samples, *, grid=None, resolution=4.0, groups=None, mean_grou
     >>> bool((synthetic_ir(4, random_state=0).X == data.X).all())     # seeded
     True
     """
-    from ..nn._grid import as_grid
-    from ..nn._init import as_generator
+    from .._grid import as_grid
+    from .._validate import as_generator
     from ..spectra import convolve_instrument, resample
 
     n_samples, resolution, noise, groups, mean_groups, p_none, calibration_shift = _check_args(

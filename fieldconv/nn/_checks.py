@@ -9,12 +9,10 @@ estimator, Grad-CAM) call once on their input.
 Private module.
 """
 
-import math
-import numbers
-import operator
-import sys
-
 import numpy as np
+
+from .._grid import strip_wavenumber
+from .._validate import check_int, check_real
 
 __all__ = [
     "check_int",
@@ -28,35 +26,6 @@ __all__ = [
     "host_contiguous",
     "strip_wavenumber",
 ]
-
-
-def check_int(name, value, *, minimum=None):
-    """`value` as an int; ``TypeError`` if not integral, ``ValueError`` below `minimum`."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an integer; got {value!r}")
-    try:
-        ivalue = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer; got {value!r}") from None
-    if minimum is not None and ivalue < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {ivalue}")
-    return ivalue
-
-
-def check_real(name, value, *, minimum=None, maximum=None, strict_min=False, strict_max=False):
-    """`value` as a finite float within the given bounds."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a real number; got {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite; got {value!r}")
-    if minimum is not None and (v < minimum or (strict_min and v == minimum)):
-        op = ">" if strict_min else ">="
-        raise ValueError(f"{name} must be {op} {minimum}; got {value!r}")
-    if maximum is not None and (v > maximum or (strict_max and v == maximum)):
-        op = "<" if strict_max else "<="
-        raise ValueError(f"{name} must be {op} {maximum}; got {value!r}")
-    return v
 
 
 def check_choice(name, value, choices):
@@ -131,22 +100,3 @@ def check_finite(be, x, name="X"):
         n = int(xp.sum(xp.astype(bad, xp.int64)))
         raise ValueError(f"{name} must be finite; got {n} NaN or infinite values")
     return x
-
-
-def _is_quantity(value):
-    units = sys.modules.get("astropy.units")
-    return units is not None and isinstance(value, units.Quantity)
-
-
-def strip_wavenumber(value, name, unit="cm-1"):
-    """A plain float (or array) in `unit` from a number or an astropy Quantity.
-
-    A Quantity must be convertible to `unit` (a wavenumber); anything else
-    raises ``ValueError`` naming `name`.
-    """
-    if _is_quantity(value):
-        try:
-            return value.to_value(unit)
-        except Exception as exc:  # astropy.units.UnitConversionError
-            raise ValueError(f"{name} must be a wavenumber convertible to {unit}; got unit {value.unit}") from exc
-    return value

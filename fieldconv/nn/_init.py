@@ -13,18 +13,9 @@ import math
 
 import numpy as np
 
+from .._validate import as_generator
+
 __all__ = ["as_generator", "he_uniform", "fan_in_uniform", "uniform"]
-
-
-def as_generator(random_state, name="random_state"):
-    """A ``numpy.random.Generator`` from None, an int seed or a Generator."""
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is None or (isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)):
-        if random_state is not None and random_state < 0:
-            raise ValueError(f"{name} must be a non-negative integer seed, a Generator or None; got {random_state}")
-        return np.random.default_rng(random_state)
-    raise TypeError(f"{name} must be None, an int seed or a numpy Generator; got {type(random_state).__name__}")
 
 
 def _to_backend(be, host, dtype):

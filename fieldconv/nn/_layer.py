@@ -77,12 +77,14 @@ class Layer:
             if k in self._transient:
                 continue
             if isinstance(v, Backend):
-                if v.name == "array_api":
+                v = _BackendRef(v.name, v.threads if v.on_host else None)
+                try:  # a backend that needs more than its name (array_api: xp=) cannot be rebuilt
+                    v.resolve()
+                except ValueError:
                     raise TypeError(
-                        f"cannot pickle a {type(self).__name__} on a generic array-API backend; "
-                        "save it with fieldconv.nn.save_model instead"
-                    )
-                v = _BackendRef(v.name, v.threads)
+                        f"cannot pickle a {type(self).__name__} on the {v.name!r} backend (not rebuilt from its "
+                        "name alone); save it with fieldconv.nn.save_model instead"
+                    ) from None
             state[k] = v
         return state
 
@@ -183,13 +185,13 @@ class _BackendRef:
     """A backend by name in a pickle (the backend object holds modules and plan caches)."""
 
     def __init__(self, name, threads):
-        self.name, self.threads = name, threads
+        self.name, self.threads = name, threads  # threads None: a device backend (no thread count)
 
     def resolve(self):
         from ..backend import get_backend
 
-        if self.name == "cupy":
-            return get_backend("cupy")
+        if self.threads is None:  # device backends: no thread count
+            return get_backend(self.name)
         return get_backend(self.name, threads=self.threads)
 
 

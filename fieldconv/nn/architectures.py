@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from ._checks import check_choice, check_int, check_probability, check_real, strip_wavenumber
-from ._grid import as_grid
+from .._grid import as_grid
 from ._init import as_generator
 from .activations import ReLU
 from .containers import Sequential

@@ -24,7 +24,7 @@ Every augmentation acts on each spectrum with probability `p`.
 import numpy as np
 
 from ._checks import check_probability, check_real, strip_wavenumber
-from ._grid import as_grid
+from .._grid import as_grid
 
 __all__ = ["Compose", "WavenumberShift", "AddBaseline", "TransmittanceNoise", "DegradeResolution", "MixSameLabels"]
 

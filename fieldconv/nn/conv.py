@@ -126,7 +126,7 @@ class Conv1D(ParametrisedLayer):
         self.padding = padding
         self.pad = resolve_padding(padding, self.kernel_size, self.dilation, self.stride)
         if grid is not None:
-            from ._grid import as_grid
+            from .._grid import as_grid
 
             n = len(as_grid(grid))
             Window(n, self.kernel_size, self.stride, self.dilation, *self.pad)  # kernel wider than the grid?

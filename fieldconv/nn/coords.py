@@ -4,7 +4,7 @@ import numpy as np
 
 from ..backend import get_backend
 from ._checks import dtype_name
-from ._grid import as_grid
+from .._grid import as_grid
 from ._layer import Layer
 
 __all__ = ["CoordinateChannel"]

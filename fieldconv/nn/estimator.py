@@ -6,7 +6,7 @@ import time
 import numpy as np
 
 from ._checks import check_choice, check_int, check_real
-from ._grid import as_grid
+from .._grid import as_grid
 from ._init import as_generator
 
 __all__ = ["SpectralCNNClassifier"]

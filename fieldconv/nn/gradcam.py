@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._checks import check_choice, check_finite
-from ._grid import as_grid
+from .._grid import as_grid
 from ._layer import no_grad
 from .containers import Sequential
 from .conv import Conv1D

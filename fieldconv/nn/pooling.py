@@ -13,7 +13,7 @@ import math
 
 from ..backend import get_backend
 from ._checks import check_choice, check_int, dtype_name, host_contiguous, strip_wavenumber
-from ._grid import as_grid
+from .._grid import as_grid
 from ._layer import Layer
 from ._window import Window
 

@@ -19,7 +19,7 @@ import json
 
 import numpy as np
 
-from ._grid import Grid, as_grid
+from .._grid import Grid, as_grid
 
 __all__ = ["save_model", "load_model", "model_spec", "build_model", "mixer_constraint_config"]
 
@@ -252,7 +252,7 @@ def load_model(path, *, backend=None):
     Returns
     -------
     (model, grid, metadata)
-        The rebuilt model with its weights, its :class:`~fieldconv.nn._grid.Grid`
+        The rebuilt model with its weights, its :class:`~fieldconv._grid.Grid`
         (None if none was saved) and the metadata dict.
 
     Raises

@@ -11,7 +11,7 @@ import math
 from collections import namedtuple
 
 from ._checks import check_int, check_real, strip_wavenumber
-from ._grid import as_grid
+from .._grid import as_grid
 
 __all__ = ["kernel_size_for", "receptive_field", "ReceptiveField", "width_in_wavenumbers"]
 

@@ -242,6 +242,33 @@ def test_one_checked_channel_detects_any_non_finite_input(bad, shape, axis, monk
         mix(x)
 
 
+@pytest.mark.parametrize("shape, axis", [((0, 3), 1), ((0, 3, 0), 1), ((2, 3, 0), 1), ((3, 0), 0), ((3,), 0)])
+def test_empty_and_single_point_fields(shape, axis, monkeypatch):
+    monkeypatch.setattr(_apply, "_SMALL_SLAB", 0)
+    mix = ChannelMixer(3, 2, channel_axis=axis, rng=0, backend="numpy")
+    x = np.ones(shape, dtype=np.float32)
+    y = mix(x)
+    out_shape = list(shape)
+    out_shape[axis] = 2
+    assert y.shape == tuple(out_shape) and y.dtype == np.float32
+    gx = mix.backward(np.ones(y.shape, dtype=np.float32))
+    assert gx.shape == shape
+    n = int(np.prod(shape)) // 3
+    np.testing.assert_allclose(mix.grads()[1], n)  # dL/db = number of points
+
+
+@pytest.mark.parametrize("view", ["strided", "fortran", "reversed"])
+def test_non_contiguous_fields(view, chunks, rng):
+    """Strided, Fortran-ordered and negative-stride fields give the same result (copied once by the reshape)."""
+    base = rng.standard_normal((4, 3, 20))
+    x = {"strided": base[::2, :, ::2], "fortran": np.asfortranarray(base), "reversed": base[:, :, ::-1]}[view]
+    mix = ChannelMixer(3, 5, channel_axis=1, dtype=np.float64, rng=0, backend="numpy")
+    W, b = mix.weight64()
+    np.testing.assert_allclose(mix(x), reference(W, b, x, 1), rtol=1e-14, atol=1e-14)
+    g = rng.standard_normal(mix(x).shape)
+    np.testing.assert_allclose(mix.backward(g), reference(W.T, None, g, 1), rtol=1e-14, atol=1e-14)
+
+
 def test_check_finite_off_skips_the_checksum():
     mix = ChannelMixer(1, 1, bias=False, rng=0, backend="numpy", check_finite=False)
     assert np.isnan(mix(np.array([[np.nan]]))).all()

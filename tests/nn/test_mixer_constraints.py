@@ -253,6 +253,20 @@ def test_set_weight_round_trip(constraint, n_in, n_out):
     assert [id(p) for p in dst.parameters()] == params_before
 
 
+@pytest.mark.parametrize("constraint, n_in, n_out", CASE_PARAMS)
+def test_constraint_round_trips_through_the_constructor(constraint, n_in, n_out):
+    """mix.constraint is a valid constraint= argument: rebuild, copy parameters and buffers, same W."""
+    src = _mixer(constraint, n_in, n_out, rng=12)
+    dst = _mixer(src.constraint, n_in, n_out, rng=13, bias=src.has_bias)
+    assert dst.constraint_kind == src.constraint_kind
+    for (name, a), (name2, b) in zip(src.named_parameters().items(), dst.named_parameters().items()):
+        assert name == name2
+        b[...] = a
+    for name, buf in src.named_buffers().items():
+        dst.named_buffers()[name][...] = buf
+    np.testing.assert_array_equal(dst.weight64()[0], src.weight64()[0])
+
+
 def test_set_weight_refuses_a_violating_matrix_unless_projecting():
     mix = _mixer("stochastic", 3, 3)
     W = np.array([[0.5, 0.2, 0.0], [0.6, 0.8, 0.0], [0.1, 0.0, 1.0]])  # column 0 sums to 1.2

@@ -163,11 +163,13 @@ class LinearEquality(_NullBias, Parameterisation):
         into `A` also constrain the bias).
     conserve : tuple or None
         The ``(C_out, C_in)`` merged into `A`, kept for :meth:`describe`.
+    given : tuple or None
+        The user's own ``(A, c)`` before the merge (default: `A`, `c`).
     """
 
     kind = "linear"
 
-    def __init__(self, A, c, in_channels, out_channels, *, bias, backend, bias_basis=None, conserve=None):
+    def __init__(self, A, c, in_channels, out_channels, *, bias, backend, bias_basis=None, conserve=None, given=None):
         super().__init__(in_channels, out_channels, bias=bias, backend=backend)
         mn = in_channels * out_channels
         free = mn - A.shape[0]
@@ -179,6 +181,7 @@ class LinearEquality(_NullBias, Parameterisation):
             )
         rank, R, N, s, Ut = check_laws("linear", A, c[:, None])
         self.A, self.c, self.conserve = A, c, conserve
+        self.given = (A, c) if given is None else given
         w0 = _pinv_apply(R, s, Ut, c)
         w0 += _pinv_apply(R, s, Ut, c - A @ w0)  # one step of iterative refinement
         self.w0, self.N = w0, N
@@ -218,7 +221,8 @@ class LinearEquality(_NullBias, Parameterisation):
         return res
 
     def describe(self):
-        out = {"kind": self.kind, "linear": (self.A.reshape(-1, *self.shape).copy(), self.c.copy())}
+        A, c = self.given
+        out = {"kind": self.kind, "linear": (A.reshape(-1, *self.shape).copy(), c.copy())}
         if self.conserve is not None:
             out["conserve"] = tuple(a.copy() for a in self.conserve)
         return out

@@ -144,7 +144,7 @@ def mix_forward(be, W, b, x3, P, Q, *, check_finite=True):
 def _forward(be, W, b, x3, P, Q, check_finite):
     xp = be.xp
     Ci, Co = x3.shape[1], W.shape[0]
-    host_gemm = be.on_host and b is not None and max(P, Q) <= _BLAS_INT_MAX
+    host_gemm = be.on_host and b is not None and 0 < P * Q and max(P, Q) <= _BLAS_INT_MAX
     if Q == 1:
         x2 = xp.reshape(x3, (P, Ci))
         if host_gemm:

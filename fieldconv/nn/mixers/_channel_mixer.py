@@ -67,9 +67,12 @@ class ChannelMixer(Layer):
         arrays on each access.
     bias : array, shape (out_channels,), or None
         The constrained ``b``.
-    constraint : dict
-        Plain-data description of the constraint (``{"kind": "none"}``,
-        ``{"kind": "conserve", "conserve": (C_out, C_in)}``, ...).
+    constraint : None, str or dict
+        The constraint in the form the ``constraint=`` argument accepts
+        (``{"conserve": (C_out, C_in)}``, ``"orthogonal"``, ...).
+    constraint_kind : str
+        ``"none"``, ``"conserve"``, ``"stochastic"``, ``"nonnegative"``,
+        ``"orthogonal"`` or ``"linear"``.
 
     Raises
     ------
@@ -220,9 +223,27 @@ class ChannelMixer(Layer):
         return self._param.has_bias
 
     @property
+    def constraint_kind(self):
+        """Short name of the constraint: ``"none"``, ``"conserve"``, ``"stochastic"``,
+        ``"nonnegative"``, ``"orthogonal"`` or ``"linear"``."""
+        return self._param.describe()["kind"]
+
+    @property
     def constraint(self):
-        """Plain-data description of the constraint (a new dict of copies on each access)."""
-        return self._param.describe()
+        """The constraint, in the form the ``constraint=`` argument accepts (arrays copied).
+
+        ``ChannelMixer(i, o, constraint=mix.constraint)`` builds a mixer of the
+        same family (save/load: store it with the parameters and buffers).
+        """
+        desc = self._param.describe()
+        kind = desc.pop("kind")
+        if kind == "none":
+            return None
+        if kind in ("stochastic", "nonnegative") or (kind == "orthogonal" and "conserve" not in desc):
+            return kind
+        if kind == "orthogonal":
+            desc["orthogonal"] = True
+        return desc
 
     def _build(self):
         xp = self.backend.xp

@@ -89,7 +89,7 @@ def collapse_mixers(mixers, *, constraint=_AUTO):
     >>> C = np.array([[1.0, 1.0, 1.0]])
     >>> a, b = (ChannelMixer(3, 3, constraint={"conserve": C}, dtype=np.float64, rng=s) for s in (1, 2))
     >>> ab = collapse_mixers([a, b])
-    >>> ab.constraint["kind"]
+    >>> ab.constraint_kind
     'conserve'
     >>> x = np.random.default_rng(0).random((3, 10))
     >>> bool(np.allclose(ab(x), b(a(x))))
@@ -125,7 +125,7 @@ def collapse_mixers(mixers, *, constraint=_AUTO):
         W = Wm @ W
     n_in, n_out = first.in_channels, mixers[-1].out_channels
     dtype = np.result_type(*(m.dtype for m in mixers))
-    descs = [m.constraint for m in mixers]
+    descs = [m._param.describe() for m in mixers]
     auto = isinstance(constraint, str) and constraint == _AUTO
     spec = _common_constraint(descs, n_in, n_out) if auto else constraint
     kw = dict(channel_axis=first.channel_axis, dtype=dtype, backend=first.backend)

@@ -42,6 +42,7 @@ import warnings
 import numpy as np
 
 from ...errors import AccuracyWarning
+from ._linalg import check_laws
 from ._parameterisation import Parameterisation
 
 __all__ = ["ConservingNonnegative", "Nonnegative", "project_polytope_column"]
@@ -168,8 +169,6 @@ class ConservingNonnegative(Parameterisation):
     closed_under_composition = True
 
     def __init__(self, C_out, C_in, *, bias, backend, kind="conserve"):
-        from ._linalg import check_laws
-
         super().__init__(C_in.shape[1], C_out.shape[1], bias=False, backend=backend)
         check_laws("conserve", C_out, C_in)
         _check_bounded(C_out)

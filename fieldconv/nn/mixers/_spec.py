@@ -133,7 +133,7 @@ def make_parameterisation(constraint, in_channels, out_channels, *, bias, backen
             "constraint is a conservation law"
         )
     if linear is not None:
-        A, c = linear
+        A, c = given = linear
         basis = None
         if laws is not None:
             C_out, C_in = laws
@@ -144,7 +144,9 @@ def make_parameterisation(constraint, in_channels, out_channels, *, bias, backen
             c = np.concatenate([C_in.reshape(-1), c])
             basis = row_space_split(C_out)[2]
         has_bias = _bias_for("free", "linear", bias)
-        return LinearEquality(A, c, in_channels, out_channels, bias=has_bias, bias_basis=basis, conserve=laws, **kw)
+        return LinearEquality(
+            A, c, in_channels, out_channels, bias=has_bias, bias_basis=basis, conserve=laws, given=given, **kw
+        )
     if ortho:
         has_bias = _bias_for("optional", "orthogonal", bias)
         if laws is None:
