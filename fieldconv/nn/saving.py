@@ -66,15 +66,8 @@ def _unplain(value):
 
 def mixer_constraint_config(mixer):
     """The ``constraint=`` argument that rebuilds `mixer`'s constraint, in JSON form."""
-    d = dict(mixer.constraint)
-    kind = d.pop("kind")
-    if kind == "none":
-        return None
-    if kind == "stochastic":
-        return "stochastic"
-    if kind in ("orthogonal", "nonnegative"):
-        d[kind] = True
-    return _plain(d)
+    constraint = mixer.constraint  # already in the form constraint= accepts (None, a name or a dict)
+    return constraint if constraint is None or isinstance(constraint, str) else _plain(constraint)
 
 
 def _mixer_config(mixer):

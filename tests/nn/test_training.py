@@ -209,4 +209,5 @@ def test_save_and_load_mixers_and_separable_convolutions(tmp_path, rng):
     save_model(net, tmp_path / "m.h5")
     model, _, _ = load_model(tmp_path / "m.h5")
     np.testing.assert_array_equal(model(x), y)
-    assert model[2].constraint["kind"] == "conserve" and model[0].pointwise.constraint["kind"] == "stochastic"
+    assert model[2].constraint_kind == "conserve" and model[0].pointwise.constraint_kind == "stochastic"
+    assert model[3].constraint_kind == "orthogonal"
