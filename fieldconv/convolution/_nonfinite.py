@@ -48,11 +48,33 @@ def _all_finite(be, x):
     return bool(be.xp.all(be.xp.isfinite(x)))
 
 
+#: Above this magnitude a transform of the field could overflow (it sums up to N samples times the
+#: kernel's transform, <= ||w||_1): the FFT then runs on the field scaled by a power of two (exact).
+_HUGE = 2.0**500
+
+
+def _scaled(be, x, W, c, mode, cval, run):
+    """``run(...)`` on finite `x`, scaled by a power of two when its values could overflow inside the FFT."""
+    if x.size == 0:
+        return run(x, W, c, mode, cval)
+    m = max(float(be.xp.max(be.xp.abs(x))), abs(complex(cval)) if mode == "constant" else 0.0)
+    if m <= _HUGE:
+        return run(x, W, c, mode, cval)
+    s = 2.0 ** math.floor(math.log2(m))
+    with np.errstate(over="ignore"):  # values beyond the dtype's range overflow to inf, as the exact sums do
+        return run(x / s, W, c, mode, cval / s) * s
+
+
 def fft_exact(be, x, W, c, mode, cval, run):
-    """``run(x, W, c, mode, cval)`` (an FFT method) with non-finite samples handled exactly."""
+    """``run(x, W, c, mode, cval)`` (an FFT method) with non-finite samples handled exactly.
+
+    Finite fields with huge values (beyond ``2**500``) are transformed scaled
+    down by a power of two, so that the transform itself cannot overflow
+    where the exact sums do not.
+    """
     cval_bad = mode == "constant" and not (math.isfinite(complex(cval).real) and math.isfinite(complex(cval).imag))
     if not cval_bad and _all_finite(be, x):
-        return run(x, W, c, mode, cval)
+        return _scaled(be, x, W, c, mode, cval, run)
     if is_complex(x) or np.iscomplexobj(W):
         terms = [(fi, ki, fft_exact(be, xpart, Wpart, c, mode, cv, run))
                  for fi, xpart, cv in field_parts(be, x, cval) for ki, Wpart in kernel_parts(W)]
@@ -62,7 +84,7 @@ def fft_exact(be, x, W, c, mode, cval, run):
     cval = float(complex(cval).real)
     fin = xp.isfinite(x)
     zero = xp.zeros((), dtype=x.dtype) if not be.on_host else x.dtype.type(0)
-    y = run(xp.where(fin, x, zero), W, c, mode, 0.0 if cval_bad else cval)
+    y = _scaled(be, xp.where(fin, x, zero), W, c, mode, 0.0 if cval_bad else cval, run)
     pos = xp.astype(x == math.inf, f64)
     neg = xp.astype(x == -math.inf, f64)
     nan = xp.astype(xp.isnan(x), f64)

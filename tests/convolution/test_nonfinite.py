@@ -150,3 +150,22 @@ def test_fuzz_non_finite_equals_the_exact_method(seed, n_bad, mode, method, shap
     got = convolve(x, w, mode=mode, cval=-0.25, method=method)
     finite = np.where(np.isfinite(x), x, 0)
     _assert_same(got, want, fft_tol(w, finite, np.float64, 2 * x.size) + direct_tol(w, finite, np.float64, 0.25))
+
+
+@pytest.mark.parametrize("method", ["fft", "overlap-add"])
+def test_huge_finite_values_do_not_overflow_inside_the_transform(rng, method):
+    """Values near the float64 limit: the transform runs scaled by a power of two; overflow only where the sums do."""
+    x = rng.random((600, 24)) * 1.5e307
+    x[:300] *= 0.01
+    w = np.ones((5, 5))
+    got = convolve(x, w, method=method)
+    want = ndi.convolve(x, w)
+    assert not np.isnan(got).any() and np.isinf(want).any()
+    # the border between finite and overflowing outputs may move by rounding: compare away from it
+    clear = np.abs(np.where(np.isfinite(want), want, np.inf)) < 1.7e308
+    np.testing.assert_array_equal(np.isinf(got)[~clear & np.isinf(want)], True)
+    np.testing.assert_allclose(got[clear], want[clear], rtol=0, atol=fft_tol(w, x, np.float64, x.size))
+    single = np.zeros((24, 24))
+    single[10, 12] = 1e308  # one huge sample: 1e308 in 25 outputs, exactly representable sums
+    np.testing.assert_allclose(convolve(single, w, method=method), ndi.convolve(single, w), rtol=0,
+                               atol=fft_tol(w, single, np.float64, single.size))
