@@ -47,18 +47,16 @@ __all__ = ["corr1d_last", "corr1d_strided", "corr_valid_2d", "corr_valid_3d", "n
 _jit = numba.njit(cache=True, nogil=True, fastmath=False)
 
 _pool_lock = threading.Lock()
-_pool = [None, 0]
+_pool = []
 
 
-def _executor(n):
-    """A thread pool with at least `n` workers (grown, never shrunk)."""
+def _executor():
+    """The module's thread pool: ``NUMBA_NUM_THREADS`` workers (numba's thread count never exceeds it),
+    started lazily by the executor as they are needed."""
     with _pool_lock:
-        if _pool[0] is None or _pool[1] < n:
-            old = _pool[0]
-            _pool[0] = ThreadPoolExecutor(max_workers=n, thread_name_prefix="fieldconv-conv")
-            _pool[1] = n
-            if old is not None:
-                old.shutdown(wait=False)
+        if not _pool:
+            _pool.append(ThreadPoolExecutor(max_workers=max(1, numba.config.NUMBA_NUM_THREADS),
+                                            thread_name_prefix="fieldconv-conv"))
         return _pool[0]
 
 
@@ -73,7 +71,7 @@ def _launch(kernel, nitems, *args):
         kernel(*args, 0, nitems)
         return
     bounds = [(k * nitems // n, (k + 1) * nitems // n) for k in range(n)]
-    pool = _executor(n - 1)
+    pool = _executor()
     futures = [pool.submit(kernel, *args, t0, t1) for t0, t1 in bounds[1:]]
     try:
         kernel(*args, *bounds[0])
