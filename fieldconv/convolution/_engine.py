@@ -225,17 +225,22 @@ def _choose(call):
         for part in call.kparts:
             part[3] = call.method
         return
-    # non-finite samples (inf, or NaN that stays) make the FFT methods do two more transforms
-    if call.nbad is None:
-        call.nbad = count_nonfinite(be, x) - ((call.nnan or 0) if call.interp else 0)
-    exact, spectral = 0.0, {}
+    exact = 0.0
     for part in call.kparts:
         c = _cost.costs(be, x.shape, part[1], part[2], dt, mode)
         best = min(("direct", "separable"), key=lambda m: c.get(m, math.inf))
         part[3] = best
         exact += nfield * c[best]
-    c = _cost.costs(be, x.shape, call.W, None, dt, mode, complex_data=dt.kind == "c", nonfinite=bool(call.nbad))
-    use = _cost.pick(exact, {m: c[m] for m in _SPECTRAL if m in c}, dt)
+
+    def spectral(nonfinite):
+        c = _cost.costs(be, x.shape, call.W, None, dt, mode, complex_data=dt.kind == "c", nonfinite=nonfinite)
+        return _cost.pick(exact, {m: c[m] for m in _SPECTRAL if m in c}, dt)
+
+    use = spectral(False)
+    if use in _SPECTRAL:  # non-finite samples (inf, or NaN that stays) cost the FFT methods two more transforms
+        call.nbad = count_nonfinite(be, x) - ((call.nnan or 0) if call.interp else 0)
+        if call.nbad:
+            use = spectral(True)
     if use in _SPECTRAL:
         for part in call.kparts:
             part[3] = use
