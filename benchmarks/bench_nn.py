@@ -17,11 +17,12 @@ Each timing is the minimum over rounds, the two libraries interleaved so
 that load from other processes hits them alike; ratios are fieldconv /
 PyTorch (below 1: fieldconv faster).  Peak memory: each (library, task,
 threads) runs once more in a fresh subprocess: after setup (model and batch
-built) and a first call, the peak resident set is reset (``VmHWM``, through
+built) the peak resident set is reset (``VmHWM``, through
 ``/proc/self/clear_refs``) and the rise of the peak over the resident set then,
-across 3 more calls, is reported: what the task needs beyond the model and the
-batch, measured the same way for both.  (Without the reset the import- and
-compile-time peak of the process masked the task's: both tasks read alike.)
+across a first call and 3 more, is reported: what the task adds to the
+process (buffers kept between calls and allocator caches included), measured
+the same way for both.  (Without the reset the import-time peak of the
+process masked the task's: forward and step read alike.)
 
 Run under the shared lock::
 
@@ -138,12 +139,13 @@ def _child(lib, task, threads):
     with _limit_threads(threads):
         fwd, step = tasks(lib, threads)
         fn = fwd if task == "forward" else step
-        fn()  # first call: compilation, allocator and oneDNN caches (timed apart as first-call cost)
-        # the process's peak so far (imports, numba's LLVM, setup) would mask the task's own: reset the
-        # kernel's high-water mark (VmHWM, also ru_maxrss) and measure 3 steady-state calls above the RSS now
+        # the process's peak so far (imports, setup) would mask the task's own: reset the kernel's
+        # high-water mark (VmHWM, also ru_maxrss) and measure a first call and 3 more above the RSS now
+        # (buffers a library keeps between calls count; numba kernels load from their on-disk cache,
+        # filled by the timing run)
         _reset_peak()
         base = _rss_bytes()
-        for _ in range(3):
+        for _ in range(4):
             fn()
         peak = _peak_bytes()
     print(json.dumps({"peak_bytes": max(0, peak - base)}))
