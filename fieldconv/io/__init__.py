@@ -34,7 +34,7 @@ from .batch import BatchInterrupted, BatchSummary, load_config, plan, run_batch
 from .manifest import Manifest
 from .mesh import Grid, MeshFile, read_mesh, read_spectra, write_mesh, write_spectra
 from .provenance import file_sha256, task_key
-from .snapshot import Snapshot, paint_snapshot, snapshot_files
+from .snapshot import Snapshot, paint_snapshot, snapshot_files, write_snapshot
 from .steps import STEPS, run_convolve, run_paint, run_poisson, run_smooth, run_step
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "Snapshot",
     "snapshot_files",
     "paint_snapshot",
+    "write_snapshot",
     "Grid",
     "MeshFile",
     "write_mesh",
