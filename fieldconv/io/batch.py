@@ -575,7 +575,11 @@ def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None
     manifest = Manifest(cfg.manifest)
     manifest.load()  # a damaged manifest stops the run before any work
     if not dry_run:
+        from .. import _atomic
+
         os.makedirs(cfg.output_dir, exist_ok=True)
+        for folder in {cfg.output_dir} | {os.path.dirname(t.output) for t in tasks}:
+            _atomic.remove_stale_temporaries(folder)  # left by a run that was killed
     results = {}
     failed_outputs, pending_outputs = set(), set()
     bar = None
@@ -607,7 +611,8 @@ def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None
                 if t.after is not None and t.input in failed_outputs:
                     on_result(t, "blocked", f"its input's task (step {t.after!r}) failed", 0.0)
                 elif t.after is not None and t.input in pending_outputs:
-                    on_result(t, "would-run", f"after step {t.after!r} remakes its input", 0.0)
+                    verb = "remakes" if os.path.isfile(t.input) else "makes"
+                    on_result(t, "would-run", f"after step {t.after!r} {verb} its input", 0.0)
                 else:
                     runnable.append(t)
             known = manifest.known_inputs()

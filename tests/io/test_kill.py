@@ -1,0 +1,213 @@
+"""Kill a batch run halfway (SIGKILL, and SIGINT as Ctrl-C sends it, to the whole process
+group), then rerun it: no partial file at any output path, finished outputs not
+recomputed (their manifest records and checksums match, their inodes and mtimes are
+unchanged), and the final outputs equal those of an uninterrupted run.  Also a write
+killed in the middle of an HDF5 file, deterministically."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from fieldconv import _atomic
+from fieldconv.io import Manifest, read_mesh, run_batch, write_snapshot
+
+pytestmark = pytest.mark.slow
+
+RUNNER = textwrap.dedent(
+    """
+    import sys
+    from fieldconv.io import BatchInterrupted, run_batch
+
+    if __name__ == "__main__":
+        try:
+            summary = run_batch(sys.argv[1], jobs=int(sys.argv[2]))
+        except BatchInterrupted as exc:
+            print(exc.summary.format(), flush=True)
+            sys.exit(130)
+        print(summary.format(), flush=True)
+        sys.exit(summary.exit_code)
+    """
+)
+
+CONFIG = """
+output_dir = "{out}"
+
+[[steps]]
+name = "pm"
+step = "poisson"
+inputs = ["snaps/*.hdf5"]
+[steps.params]
+shape = 32
+particles = true
+
+[[steps]]
+name = "smooth"
+step = "convolve"
+inputs = ["@pm"]
+[steps.params]
+kernel_args = {{ sigma = 1.5 }}
+"""
+
+NSNAP = 8
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """Inputs, and the outputs of an uninterrupted run."""
+    root = tmp_path_factory.mktemp("kill")
+    (root / "snaps").mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(NSNAP):
+        pos = (rng.random((50000, 3)) * 5.0).astype(np.float32)
+        write_snapshot(root / "snaps" / f"snap_{i:03d}.hdf5", {1: {"positions": pos, "masses": 1.0}}, box_size=5.0)
+    (root / "ref.toml").write_text(CONFIG.format(out="ref"))
+    summary = run_batch(root / "ref.toml")
+    assert summary.count("done") == 2 * NSNAP
+    (root / "runner.py").write_text(RUNNER)
+    return root, _outputs(root / "ref")
+
+
+def _outputs(folder):
+    out = {}
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".h5"):
+            m = read_mesh(folder / name)
+            out[name] = (m.fields, m.units, m.provenance["parameters"], m.provenance["key"])
+    return out
+
+
+def _records(manifest):
+    try:
+        with open(manifest) as fh:
+            return len(json.load(fh)["entries"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def _stamps(folder):
+    return {n: (os.stat(folder / n).st_ino, os.stat(folder / n).st_mtime_ns)
+            for n in os.listdir(folder) if n.endswith(".h5") and not n.startswith(_atomic.TMP_PREFIX)}
+
+
+def _assert_complete_and_equal(path, ref):
+    m = read_mesh(path)  # a partial file would fail here (truncated, checksums, contents record)
+    fields, units, params, key = ref
+    assert m.units == units and m.provenance["parameters"] == params
+    if path.name.endswith(".pm.h5"):  # same snapshots, same parameters: same task key (a chained step's
+        assert m.provenance["key"] == key  # input file carries its own date, so its key differs by run)
+    assert fields.keys() == m.fields.keys()
+    for k in fields:
+        assert m.fields[k].dtype == fields[k].dtype
+        np.testing.assert_array_equal(m.fields[k], fields[k])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_kill_halfway_then_resume(reference, tmp_path, sig, jobs):
+    root, ref = reference
+    out = tmp_path / "out"
+    cfg = root / f"cfg_{tmp_path.name}.toml"
+    cfg.write_text(CONFIG.format(out=str(out)))
+    manifest = out / "fieldconv-manifest.json"
+    proc = subprocess.Popen([sys.executable, str(root / "runner.py"), str(cfg), str(jobs)], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline, n, last = time.monotonic() + 300, 0, 0.0
+        while proc.poll() is None and time.monotonic() < deadline:
+            if time.monotonic() - last > 0.02:
+                n, last = _records(manifest), time.monotonic()
+            writing = out.is_dir() and any(x.startswith(_atomic.TMP_PREFIX) for x in os.listdir(out))
+            if n >= 3 and writing or n >= 2 * NSNAP - 4:  # preferably while a file is being written
+                break
+            time.sleep(0.001)
+        assert proc.poll() is None, "the batch finished before it could be interrupted: " + proc.stdout.read().decode()
+        os.killpg(proc.pid, sig)  # the whole group, as a scheduler or a terminal's Ctrl-C does
+        text = proc.communicate(timeout=120)[0].decode()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130, text
+        assert "interrupted: finished outputs are kept" in text
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    if jobs > 1:
+        time.sleep(0.5)  # orphaned workers of a SIGKILLed parent see their pipe close and exit
+
+    # 1. nothing partial at any output path; what exists is finished and right
+    present = sorted(n for n in os.listdir(out) if n.endswith(".h5") and not n.startswith(_atomic.TMP_PREFIX))
+    assert 3 <= len(present) < 2 * NSNAP
+    for name in present:
+        _assert_complete_and_equal(out / name, ref[name])
+    entries = Manifest(manifest).load()  # the manifest is whole
+    assert set(entries) <= set(present)
+    before = _stamps(out)
+
+    # 2. rerun: finished outputs are recognised by hash, the rest is made
+    summary = run_batch(cfg, jobs=jobs)
+    assert summary.ok, summary.format()
+    skipped = {os.path.basename(r.task.output) for r in summary.results if r.status in ("up-to-date", "adopted")}
+    done = {os.path.basename(r.task.output) for r in summary.results if r.status == "done"}
+    assert skipped == set(present) and done == set(ref) - set(present)
+    after = _stamps(out)
+    assert all(after[n] == before[n] for n in present)  # not rewritten
+
+    # 3. the result equals the uninterrupted run, and no temporary is left
+    assert sorted(after) == sorted(ref)
+    for name in ref:
+        _assert_complete_and_equal(out / name, ref[name])
+    assert not [n for n in os.listdir(out) if n.startswith(_atomic.TMP_PREFIX)]
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from fieldconv.io import write_mesh
+
+    if __name__ == "__main__":
+        data = np.random.default_rng(1).random((96, 256, 256))  # 48 MiB of incompressible float64
+        for i in range(1000):
+            write_mesh(sys.argv[1], {"a": data + i}, units={"a": "m"}, compression="gzip")
+    """
+)
+
+
+def test_write_killed_mid_file(tmp_path):
+    """SIGKILL while the HDF5 file is being written: the target keeps the last whole file."""
+    (tmp_path / "writer.py").write_text(WRITER)
+    target = tmp_path / "mesh.h5"
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "writer.py"), str(target)])
+    try:
+        deadline = time.monotonic() + 300
+        # wait until a first file is complete and a second is being written
+        while time.monotonic() < deadline and proc.poll() is None:
+            tmps = [n for n in os.listdir(tmp_path) if n.startswith(_atomic.TMP_PREFIX)]
+            try:
+                if target.exists() and tmps and os.path.getsize(tmp_path / tmps[0]) > (1 << 20):
+                    break
+            except FileNotFoundError:  # renamed between the listing and the size
+                pass
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    leftovers = [n for n in os.listdir(tmp_path) if n.startswith(_atomic.TMP_PREFIX)]
+    assert leftovers, "the kill did not land during a write"
+    m = read_mesh(target)  # the previous complete file
+    base = np.random.default_rng(1).random((96, 256, 256))
+    i = int(round(float(m["a"][0, 0, 0] - base[0, 0, 0])))
+    np.testing.assert_array_equal(m["a"], base + i)
+    _atomic.remove_stale_temporaries(tmp_path)  # what the next write in the folder does
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(_atomic.TMP_PREFIX)]
