@@ -142,7 +142,7 @@ def read(dataset, selection=(), *, out=None):
             dataset.read_direct(out, source_sel=selection if selection != () else None)
             return out
         return dataset[selection]
-    except (OSError, ValueError, RuntimeError) as exc:
+    except OSError as exc:  # what HDF5 raises for a failed filter (checksum), a short read, a bad chunk
         text = _reason(exc)
         hint = (
             "a checksum (fletcher32) or decompression failure: the data on disk are corrupt"

@@ -163,7 +163,8 @@ class BatchSummary:
         shown = self.results if verbose else self.failed
         for r in shown:
             t = r.task
-            lines.append(f"  {r.status:10s} {t.name}: {t.input} -> {t.output}" + (f": {r.reason}" if r.reason else ""))
+            what = f"{t.input} -> {t.output}" if t.output else f"inputs {t.input!r}"
+            lines.append(f"  {r.status:10s} {t.name}: {what}" + (f": {r.reason}" if r.reason else ""))
         return "\n".join(lines)
 
     def __repr__(self):
@@ -495,6 +496,12 @@ def _stop_workers(pool):
     pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _known_for(task, known):
+    """The recorded checksums of `task`'s input files only (what a worker needs to be sent)."""
+    base = os.path.abspath(task.input)
+    return {p: v for p, v in known.items() if p == base or p.startswith(base + ".")}
+
+
 def _run_parallel(tasks, manifest_path, known, jobs, dry_run, on_result):
     """Run `tasks` in `jobs` processes; a task whose worker died is retried once alone."""
     import multiprocessing
@@ -506,7 +513,7 @@ def _run_parallel(tasks, manifest_path, known, jobs, dry_run, on_result):
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                                   initargs=(threads,))
     try:
-        futures = {pool.submit(_execute_in_worker, t, manifest_path, known, dry_run): t for t in pending}
+        futures = {pool.submit(_execute_in_worker, t, manifest_path, _known_for(t, known), dry_run): t for t in pending}
         for fut in concurrent.futures.as_completed(futures):
             t = futures[fut]
             try:
@@ -521,7 +528,7 @@ def _run_parallel(tasks, manifest_path, known, jobs, dry_run, on_result):
         pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
                                                       initargs=(threads,))
         try:
-            on_result(t, *pool.submit(_execute_in_worker, t, manifest_path, known, dry_run).result())
+            on_result(t, *pool.submit(_execute_in_worker, t, manifest_path, _known_for(t, known), dry_run).result())
             pool.shutdown(wait=True)
         except BrokenProcessPool:
             on_result(t, "failed", "the worker process died (a crash in native code?)", 0.0)

@@ -32,6 +32,7 @@ known, else to 1 (and the datasets get units "", code units).
 
 import math
 import os
+import time
 from typing import NamedTuple
 
 import numpy as np
@@ -286,9 +287,9 @@ def _paint_job(path, output, p, provenance):
     grid = _grid(snap, p, periodic=p["periodic"])
     if p["outside"] == "drop" and grid.periodic:
         raise ValueError("paint.outside = 'drop' applies to periodic = false only")
-    mesh, extra = _painted(snap, p, grid, density=True)
-    name = "density"
-    write_mesh(output, {name: mesh}, grid=grid, units={name: _mesh_units(snap, True)},
+    mesh, extra = _painted(snap, p, grid, density=p["density"])
+    name = "density" if p["density"] else "mass"
+    write_mesh(output, {name: mesh}, grid=grid, units={name: _mesh_units(snap, p["density"])},
                attrs={name: {"scheme": p["scheme"], "particles": snap.count(), **extra}},
                provenance=provenance, compression=p["compression"])
     return {"particles": snap.count(), "fields": [name], **extra}
@@ -320,16 +321,19 @@ def _poisson_job(path, output, p, provenance):
     from .. import PoissonSolver, readout
     from .mesh import write_mesh
 
+    t0 = time.perf_counter()
     snap = _open_snapshot(path, p)
     periodic = p["bc"] == "periodic"
     grid = _grid(snap, p, periodic)
     if p["outside"] == "drop" and periodic:
         raise ValueError("poisson.outside = 'drop' applies to bc = 'isolated' only")
     rho, extra = _painted(snap, p, grid, density=True)
+    t1 = time.perf_counter()
     G, phi_unit, force_unit = _gravity(snap, p["G"])
     solver = PoissonSolver(grid.shape, grid.spacing, bc=p["bc"], green=p["green"], window=p["scheme"],
                            differencing=p["differencing"], G=G, dtype=rho.dtype)
     phi, forces = solver.solve_forces(rho)
+    t2 = time.perf_counter()
     fields = {"density": rho, "potential": phi, "forces": forces}
     units = {"density": _mesh_units(snap, True), "potential": phi_unit, "forces": force_unit}
     attrs = {
@@ -354,12 +358,14 @@ def _poisson_job(path, output, p, provenance):
             units[key] = force_unit
             attrs[key] = {"order": "the particles' order in the snapshot (file by file)",
                           "interpolation": f"readout of the mesh forces, scheme {p['scheme']}"}
+    t3 = time.perf_counter()
     write_mesh(output, fields, grid=grid, units=units, attrs=attrs, provenance=provenance,
                compression=p["compression"])
-    return {"particles": snap.count(), "fields": list(fields), **extra}
+    seconds = {"read+paint": t1 - t0, "solve": t2 - t1, "particles": t3 - t2, "write": time.perf_counter() - t3}
+    return {"particles": snap.count(), "fields": list(fields), "seconds": seconds, **extra}
 
 
-_PAINT_PARAMS = dict(_SNAPSHOT_PARAMS, periodic=(True, _bool))
+_PAINT_PARAMS = dict(_SNAPSHOT_PARAMS, periodic=(True, _bool), density=(True, _bool))
 
 _POISSON_PARAMS = dict(
     _SNAPSHOT_PARAMS,

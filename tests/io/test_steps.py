@@ -36,6 +36,12 @@ def test_paint_job(tmp_path, dtype):
     assert m["density"].unit.is_equivalent(u.Msun / u.kpc**3)
     assert m["density"].unit.to(u.Msun / u.kpc**3) == pytest.approx(1e10, rel=1e-9)
     assert m.grid.shape == (8, 8, 4) and m.grid.units == "kpc" and m.grid.periodic
+    mass = read_mesh(run_paint(path, tmp_path / "m.h5", shape=[8, 8, 4], scheme="tsc", density=False)["output"],
+                     quantity=True)["mass"]
+    # density adds weight/volume products, mass adds weights: each of the <= 64 additions per cell
+    # (8 particles per cell on average, 27 TSC taps) rounds differently
+    np.testing.assert_allclose(mass.value, ref * (10.0**3 / 256), rtol=64 * float(np.finfo(dtype).eps))
+    assert mass.unit.to(u.Msun) == pytest.approx(1e10, rel=1e-9)
     prov = m.provenance
     assert prov["step"] == "paint" and prov["parameters"]["scheme"] == "tsc" and prov["key"] == info["key"]
     assert prov["inputs"][0]["path"] == str(path) and len(prov["inputs"][0]["sha256"]) == 64
