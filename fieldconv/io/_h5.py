@@ -251,9 +251,11 @@ def chunk_shape(shape, itemsize, target=CHUNK_BYTES):
     (1, 32, 64, 64)
     >>> chunk_shape((5,), 8)
     (5,)
+    >>> chunk_shape((0, 3), 4)
+    (1, 3)
     """
-    shape = tuple(int(n) for n in shape)
-    if not shape or 0 in shape:
+    shape = tuple(max(1, int(n)) for n in shape)  # an empty axis still gets a chunk of 1 (checksummed)
+    if not shape:
         return None
     chunk = list(shape)
     per = itemsize
@@ -293,6 +295,8 @@ def create_dataset(group, name, data, *, compression="gzip", compression_opts=1)
     kwargs = {}
     if chunks is not None:
         kwargs.update(chunks=chunks, fletcher32=True)
+        if 0 in shape:  # HDF5 refuses a chunk larger than a fixed axis; an empty axis is made extendible
+            kwargs["maxshape"] = tuple(None if n == 0 else n for n in shape)
         if compression is not None:
             kwargs.update(compression=compression, compression_opts=compression_opts)
             if dtype.kind in "fiuc":

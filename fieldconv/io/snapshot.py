@@ -154,10 +154,7 @@ def snapshot_files(path):
     with _h5.open_read(path) as f:
         nfiles = 1
         if _h5.has(f, "Header"):
-            value = _h5.attr(_h5.get(f, "Header", kind="group"), "NumFilesPerSnapshot", 1)
-            nfiles = int(np.asarray(value).ravel()[0])
-    if nfiles < 1:
-        raise FileFormatError(path, "/Header", f"NumFilesPerSnapshot must be >= 1; got {nfiles}")
+            nfiles = _one_int(_h5.get(f, "Header", kind="group"), "NumFilesPerSnapshot", 1)
     if nfiles == 1:
         return [path]
     m = _PIECE.match(path)
@@ -197,11 +194,43 @@ def _named(value, cgs, kind):
     return u.CompositeUnit(ratio, [u.Unit(best)], [1])
 
 
-def _vector(value, name, path, obj):
+def _counts(hdr, name, default=_h5._MISSING):
+    """A particle-count attribute of the header: non-negative integers, one per type (uint64)."""
+    value = _h5.attr(hdr, name, default)
+    if value is None and default is None:
+        return None
+    path = hdr.file.filename
     try:
-        return np.asarray(value).ravel()
-    except Exception as exc:  # pragma: no cover - attributes are arrays or scalars
-        raise FileFormatError(path, obj, f"{name} is not numeric") from exc
+        v = np.asarray(value).ravel()
+        ok = v.size >= 1 and v.dtype.kind in "iuf" and bool(np.all(np.isfinite(v))) and bool(np.all(v >= 0))
+        ok = ok and bool(np.all(v == np.floor(v))) and bool(np.all(v < 2.0**64))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise FileFormatError(path, "/Header", f"{name} must be non-negative integers, one per particle type; "
+                                               f"got {value!r}")
+    return v.astype(np.uint64)
+
+
+def _one_int(obj, name, default):
+    """A scalar integer attribute (``NumFilesPerSnapshot``), checked."""
+    value = _h5.attr(obj, name, default)
+    try:
+        v = np.asarray(value).ravel()
+        ok = v.size == 1 and v.dtype.kind in "iuf" and np.isfinite(v[0]) and v[0] == int(v[0]) and v[0] >= 1
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise FileFormatError(obj.file.filename, obj.name, f"{name} must be one integer >= 1; got {value!r}")
+    return int(v[0])
+
+
+def _floats(obj, name, value):
+    """A float attribute (``BoxSize``, ``MassTable``) as a float64 vector, checked to be numeric."""
+    v = np.asarray(value).ravel()
+    if v.size == 0 or v.dtype.kind not in "iuf":
+        raise FileFormatError(obj.file.filename, obj.name, f"{name} must be numbers; got {value!r}")
+    return v.astype(np.float64)
 
 
 def _unit(value, name):
@@ -218,6 +247,7 @@ class _Species(NamedTuple):
     coords: str
     masses: object  # dataset path, float, or None
     velocities: object  # dataset path or None
+    table: object = None  # the MassTable entry a Masses dataset must agree with
 
 
 class Snapshot:
@@ -342,11 +372,10 @@ class Snapshot:
     # ----------------------------------------------------------------- layout
     def _init_gadget(self, f, ptypes):
         hdr = f["Header"]
-        this = _vector(_h5.attr(hdr, "NumPart_ThisFile"), "NumPart_ThisFile", self.files[0], "/Header")
-        total = _vector(_h5.attr(hdr, "NumPart_Total"), "NumPart_Total", self.files[0], "/Header").astype(np.uint64)
-        high = _h5.attr(hdr, "NumPart_Total_HighWord", None)
+        this = _counts(hdr, "NumPart_ThisFile")
+        total = _counts(hdr, "NumPart_Total")
+        high = _counts(hdr, "NumPart_Total_HighWord", None)
         if high is not None:
-            high = _vector(high, "NumPart_Total_HighWord", self.files[0], "/Header").astype(np.uint64)
             if high.shape != total.shape:
                 raise FileFormatError(self.files[0], "/Header",
                                       f"NumPart_Total_HighWord has {high.size} entries, NumPart_Total {total.size}")
@@ -355,7 +384,9 @@ class Snapshot:
             raise FileFormatError(self.files[0], "/Header",
                                   f"NumPart_ThisFile has {this.size} entries, NumPart_Total {total.size}")
         ntypes = total.size
-        mass_table = _vector(_h5.attr(hdr, "MassTable", np.zeros(ntypes)), "MassTable", self.files[0], "/Header")
+        mass_table = _floats(hdr, "MassTable", _h5.attr(hdr, "MassTable", np.zeros(ntypes)))
+        if not np.all(np.isfinite(mass_table)) or np.any(mass_table < 0):
+            raise FileFormatError(self.files[0], "/Header", f"MassTable must be finite masses >= 0; got {mass_table!r}")
         if mass_table.size < ntypes:
             raise FileFormatError(self.files[0], "/Header",
                                   f"MassTable has {mass_table.size} entries; NumPart_Total has {ntypes}")
@@ -374,7 +405,8 @@ class Snapshot:
         for t in sel:
             name = f"PartType{t}"
             m = float(mass_table[t]) if mass_table[t] != 0 else f"{name}/Masses"
-            self._species.append(_Species(name, f"{name}/Coordinates", m, f"{name}/Velocities"))
+            table = None if isinstance(m, str) else m
+            self._species.append(_Species(name, f"{name}/Coordinates", m, f"{name}/Velocities", table))
 
     def _init_generic(self, f, positions, masses, velocities):
         if not isinstance(positions, str):
@@ -403,8 +435,9 @@ class Snapshot:
                 this = None
                 if self.layout != "generic":
                     hdr = _h5.get(f, "Header", kind="group")
-                    this = _vector(_h5.attr(hdr, "NumPart_ThisFile"), "NumPart_ThisFile", path, "/Header")
-                    nf = int(np.asarray(_h5.attr(hdr, "NumFilesPerSnapshot", 1)).ravel()[0])
+                    this = _counts(hdr, "NumPart_ThisFile")
+                    self._check_unlisted(f, path, this)
+                    nf = _one_int(hdr, "NumFilesPerSnapshot", 1)
                     if nf != len(self.files) and len(self.files) > 1:
                         raise FileFormatError(path, "/Header",
                                               f"NumFilesPerSnapshot = {nf}; the first piece says {len(self.files)}")
@@ -429,6 +462,9 @@ class Snapshot:
                     elif ds.shape[1] != ndim:
                         raise FileFormatError(path, ds.name, f"has {ds.shape[1]} coordinates per particle; expected {ndim}")
                     self._check_dims(ds, "Coordinates")
+                    if sp.table is not None and not isinstance(sp.masses, str) and _h5.has(f, f"{sp.name}/Masses"):
+                        # a Masses dataset besides a MassTable entry: read it, and check it agrees
+                        sp = self._species[self._species.index(sp)] = sp._replace(masses=f"{sp.name}/Masses")
                     if isinstance(sp.masses, str):
                         self._check_aux(f, path, sp.masses, (n,), "Masses")
                     if isinstance(sp.velocities, str) and self.layout == "generic":
@@ -444,8 +480,25 @@ class Snapshot:
                         f"NumPart_Total (with NumPart_Total_HighWord) says {self._totals[name]} {name} particles; "
                         f"the {len(self.files)} file(s) hold {n}",
                     )
-        self.ndim = ndim if ndim is not None else int(np.asarray(self.header.get("Dimension", 3)).ravel()[0])
+        self.ndim = ndim if ndim is not None else 3  # no particles: Gadget and SWIFT are 3-D
         self.dtype = dtype.newbyteorder("=") if dtype is not None else np.dtype(np.float64)
+
+    @staticmethod
+    def _check_unlisted(f, path, this):
+        """Every PartTypeN with particles must be counted by NumPart_ThisFile (no silent loss)."""
+        for key in f:
+            m = re.fullmatch(r"PartType(\d+)", key)
+            if m is None or not _h5.has(f[key], "Coordinates"):
+                continue
+            t, rows = int(m[1]), _h5.get(f[key], "Coordinates").shape
+            n = int(rows[0]) if len(rows) else 0
+            listed = int(this[t]) if t < this.size else None
+            if listed is None and n:
+                raise FileFormatError(path, f"/{key}/Coordinates",
+                                      f"holds {n} particles of type {t}; NumPart_ThisFile has {this.size} types")
+            if listed is not None and n != listed:
+                raise FileFormatError(path, f"/{key}/Coordinates",
+                                      f"has {n} particles; /Header/NumPart_ThisFile[{t}] says {listed}")
 
     def _check_aux(self, f, path, name, shape, field):
         ds = _h5.get(f, name, kind="dataset")
@@ -533,7 +586,8 @@ class Snapshot:
             if box is None:
                 self.box_size = None
                 return
-            box = _vector(box, "BoxSize", self.files[0], "/Header")
+            with _h5.open_read(self.files[0]) as f:
+                box = _floats(_h5.get(f, "Header"), "BoxSize", box)
             if box.size == 1:
                 box = np.repeat(box, self.ndim)
             if box.size < self.ndim:
@@ -638,6 +692,8 @@ class Snapshot:
                         m = None
                         if masses:
                             m = sp.masses if dmass is None else self._read(dmass, sel, (e - s,), buffers, "mass", reuse)
+                            if dmass is not None and sp.table is not None:
+                                self._check_table(m, sp, dmass, s)
                         v = self._read(dvel, sel, (e - s, self.ndim), buffers, "vel", reuse) if dvel is not None else None
                         yield ParticleChunk(sp.name, path, start + s, pos, m, v)
                 start += n
@@ -651,6 +707,16 @@ class Snapshot:
             if reuse:
                 buffers[key] = buf
         return _h5.read(ds, sel, out=buf[: shape[0]])
+
+    @staticmethod
+    def _check_table(m, sp, ds, offset):
+        tol = 2 * float(np.finfo(m.dtype).eps) * abs(sp.table) if m.dtype.kind == "f" else 0.0
+        bad = np.abs(m - sp.table) > tol  # the table in float64, the dataset maybe float32: 2 ulp
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise FileFormatError(ds.file.filename, ds.name,
+                                  f"mass {m[i]!r} of particle {offset + i} disagrees with /Header/MassTable"
+                                  f"[{sp.name[8:]}] = {sp.table!r}: the file is inconsistent")
 
     def _check_positions(self, pos, ds, offset):
         if pos.shape[0] == 0:
