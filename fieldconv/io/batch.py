@@ -417,7 +417,7 @@ def _adoptable(output, key):
     return m.provenance.get("key") == key
 
 
-def _execute(task, manifest_path, known, dry_run):
+def _execute(task, manifest_path, known, dry_run, verify="stat"):
     """Run one task (in this process or a worker); return (status, reason, seconds)."""
     from .provenance import task_key
 
@@ -430,7 +430,7 @@ def _execute(task, manifest_path, known, dry_run):
         recs = _input_records(task, known)
         key = task_key(task.step, task.params, [r["sha256"] for r in recs])
         manifest = Manifest(manifest_path)
-        if manifest.is_current(task.output, key):
+        if manifest.is_current(task.output, key, verify=verify):
             return "up-to-date", "", time.perf_counter() - t0
         exists = os.path.isfile(task.output)
         if exists and _adoptable(task.output, key):
@@ -468,10 +468,10 @@ def _terminate(signum, frame):  # pragma: no cover - runs in worker processes
     raise SystemExit(128 + signum)
 
 
-def _execute_in_worker(task, manifest_path, known, dry_run):
+def _execute_in_worker(task, manifest_path, known, dry_run, verify):
     """:func:`_execute` in a pool worker: a termination ends the process once the write is cleaned up."""
     try:
-        return _execute(task, manifest_path, known, dry_run)
+        return _execute(task, manifest_path, known, dry_run, verify)
     except SystemExit as exc:  # SIGTERM from the parent, after atomic_path removed its temporary
         os._exit(exc.code if isinstance(exc.code, int) else 1)
 
@@ -502,7 +502,7 @@ def _known_for(task, known):
     return {p: v for p, v in known.items() if p == base or p.startswith(base + ".")}
 
 
-def _run_parallel(tasks, manifest_path, known, jobs, dry_run, on_result):
+def _run_parallel(tasks, manifest_path, known, jobs, dry_run, verify, on_result):
     """Run `tasks` in `jobs` processes; a task whose worker died is retried once alone."""
     import multiprocessing
     from concurrent.futures.process import BrokenProcessPool
@@ -513,7 +513,7 @@ def _run_parallel(tasks, manifest_path, known, jobs, dry_run, on_result):
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                                   initargs=(threads,))
     try:
-        futures = {pool.submit(_execute_in_worker, t, manifest_path, _known_for(t, known), dry_run): t for t in pending}
+        futures = {pool.submit(_execute_in_worker, t, manifest_path, _known_for(t, known), dry_run, verify): t for t in pending}
         for fut in concurrent.futures.as_completed(futures):
             t = futures[fut]
             try:
@@ -528,7 +528,7 @@ def _run_parallel(tasks, manifest_path, known, jobs, dry_run, on_result):
         pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
                                                       initargs=(threads,))
         try:
-            on_result(t, *pool.submit(_execute_in_worker, t, manifest_path, _known_for(t, known), dry_run).result())
+            on_result(t, *pool.submit(_execute_in_worker, t, manifest_path, _known_for(t, known), dry_run, verify).result())
             pool.shutdown(wait=True)
         except BrokenProcessPool:
             on_result(t, "failed", "the worker process died (a crash in native code?)", 0.0)
@@ -538,7 +538,7 @@ def _run_parallel(tasks, manifest_path, known, jobs, dry_run, on_result):
 
 
 # ------------------------------------------------------------------ driver
-def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None):
+def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None, verify="stat"):
     """Run a batch: every task of the config, resuming from the manifest.
 
     Parameters
@@ -554,6 +554,11 @@ def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None
         A progress bar (tqdm, on stderr).
     base_dir : str, optional
         For a dict config: the folder relative paths refer to.
+    verify : {"stat", "content"}, optional
+        How a finished output is checked against its manifest record:
+        "stat" (default) trusts the recorded SHA-256 while the file's size
+        and mtime are unchanged and hashes it otherwise; "content" hashes
+        every output (a full read of each).
 
     Returns
     -------
@@ -578,6 +583,8 @@ def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None
     t0 = time.perf_counter()
     cfg = config if isinstance(config, BatchConfig) else load_config(config, base_dir=base_dir)
     jobs = cfg.jobs if jobs is None else _jobs(jobs, "jobs")
+    if verify not in ("stat", "content"):
+        raise ValueError(f"verify must be 'stat' or 'content'; got {verify!r}")
     tasks, unmatched = plan(cfg)
     manifest = Manifest(cfg.manifest)
     manifest.load()  # a damaged manifest stops the run before any work
@@ -625,9 +632,9 @@ def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None
             known = manifest.known_inputs()
             if jobs == 1 or len(runnable) <= 1:
                 for t in runnable:
-                    on_result(t, *_execute(t, cfg.manifest, known, dry_run))
+                    on_result(t, *_execute(t, cfg.manifest, known, dry_run, verify))
             else:
-                _run_parallel(runnable, cfg.manifest, known, jobs, dry_run, on_result)
+                _run_parallel(runnable, cfg.manifest, known, jobs, dry_run, verify, on_result)
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -6,15 +6,18 @@ manifest) to a record::
 
     {"key": <task key>, "step": ..., "parameters": {...},
      "inputs": [{"path", "size", "mtime_ns", "sha256"}, ...],
-     "output_sha256": ..., "output_size": ..., "finished": <UTC ISO date>, "seconds": ...}
+     "output_sha256": ..., "output_size": ..., "output_mtime_ns": ...,
+     "finished": <UTC ISO date>, "seconds": ...}
 
 ``key`` is :func:`fieldconv.io.provenance.task_key` of the step, the
 parameters and the inputs' SHA-256: an output is up to date when the record's
 key equals the task's key now and the file's SHA-256 equals
-``output_sha256`` (verified by content, not by name or date).  The inputs'
-``size`` and ``mtime_ns`` let a rerun reuse their recorded checksums instead
-of reading every input again; an input whose size or mtime changed is hashed
-anew.
+``output_sha256`` (verified by content, not by name or date).  Sizes and
+``mtime_ns`` let a rerun reuse recorded checksums instead of reading every
+file again: a file whose size and mtime match its record has the recorded
+checksum (``verify="stat"``, the default); one whose size or mtime changed is
+hashed anew, so a touched but unchanged file is still current and an edited
+one is not.  ``verify="content"`` hashes every output on every check.
 
 Concurrency and crashes: every update takes an exclusive ``flock`` on
 ``<manifest>.lock``, re-reads the manifest, changes one record and writes
@@ -155,7 +158,8 @@ class Manifest:
             "parameters": parameters,
             "inputs": inputs,
             "output_sha256": output_sha256 or file_sha256(output),
-            "output_size": os.path.getsize(output),
+            "output_size": os.stat(output).st_size,
+            "output_mtime_ns": os.stat(output).st_mtime_ns,
             "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "seconds": None if seconds is None else round(float(seconds), 3),
         }, "manifest record")
@@ -171,15 +175,30 @@ class Manifest:
             if entries.pop(self._rel(output), None) is not None:
                 self._write(entries)
 
-    def is_current(self, output, key):
-        """True if `output` exists, its record has `key`, and its SHA-256 matches the record."""
+    def is_current(self, output, key, *, verify="stat"):
+        """True if `output` exists, its record has `key`, and its content matches the record.
+
+        Parameters
+        ----------
+        output : str
+        key : str
+        verify : {"stat", "content"}, optional
+            "stat": an output whose size and mtime equal the record's has the
+            recorded SHA-256; otherwise (and always with "content") the file
+            is hashed and compared.
+        """
         from .provenance import file_sha256
 
+        if verify not in ("stat", "content"):
+            raise ValueError(f"verify must be 'stat' or 'content'; got {verify!r}")
         rec = self.lookup(output)
         if rec is None or rec.get("key") != key or not os.path.isfile(output):
             return False
-        if os.path.getsize(output) != rec.get("output_size"):
+        st = os.stat(output)
+        if st.st_size != rec.get("output_size"):
             return False
+        if verify == "stat" and st.st_mtime_ns == rec.get("output_mtime_ns"):
+            return True
         return file_sha256(output) == rec.get("output_sha256")
 
     def known_inputs(self):

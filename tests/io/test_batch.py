@@ -131,6 +131,14 @@ def test_run_then_resume_by_hash(tmp_path):
     path.write_bytes(bytes(raw))
     s4 = run_batch(cfg)
     assert _status(s4)[("pm", "snap_002.pm.h5")] == "done"
+    # an output edited with its size and mtime kept: only verify="content" sees it
+    st = os.stat(path)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 3] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert _status(run_batch(cfg))[("pm", "snap_002.pm.h5")] == "up-to-date"
+    assert _status(run_batch(cfg, verify="content"))[("pm", "snap_002.pm.h5")] == "done"
     # parameters changed for one step: only that step's outputs are stale
     s5 = run_batch(_edited(cfg, "sigma = 1.0", "sigma = 2.0"))
     assert {k[0] for k, v in _status(s5).items() if v == "done"} == {"smooth"} and s5.count("done") == 3
