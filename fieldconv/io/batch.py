@@ -502,39 +502,63 @@ def _known_for(task, known):
     return {p: v for p, v in known.items() if p == base or p.startswith(base + ".")}
 
 
-def _run_parallel(tasks, manifest_path, known, jobs, dry_run, verify, on_result):
-    """Run `tasks` in `jobs` processes; a task whose worker died is retried once alone."""
-    import multiprocessing
-    from concurrent.futures.process import BrokenProcessPool
+class _Workers:
+    """Worker processes kept for the whole batch (spawned once), replaced if one dies."""
 
-    ctx = multiprocessing.get_context("spawn")
-    threads = max(1, _cores() // jobs)
-    pending, crashed = list(tasks), []
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                                                  initargs=(threads,))
-    try:
-        futures = {pool.submit(_execute_in_worker, t, manifest_path, _known_for(t, known), dry_run, verify): t for t in pending}
+    def __init__(self, jobs):
+        self.jobs, self.threads, self.pool = jobs, max(1, _cores() // jobs), None
+
+    def _new(self, n):
+        import multiprocessing
+
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+            initargs=(self.threads,))
+
+    def run(self, tasks, manifest_path, known, dry_run, verify, on_result, fn=None):
+        """Run `tasks`; a task whose worker died is retried once alone, to tell it from its victims.
+
+        `fn` (default :func:`_execute_in_worker`) is what a worker calls per task.
+        """
+        from concurrent.futures.process import BrokenProcessPool
+
+        fn = fn or _execute_in_worker
+        if self.pool is None:
+            self.pool = self._new(self.jobs)
+        args = (manifest_path, known, dry_run, verify)
+        futures = {self.pool.submit(fn, t, *self._args(t, args)): t for t in tasks}
+        crashed = []
         for fut in concurrent.futures.as_completed(futures):
-            t = futures[fut]
             try:
-                on_result(t, *fut.result())
+                on_result(futures[fut], *fut.result())
             except BrokenProcessPool:
-                crashed.append(t)
-        pool.shutdown(wait=True)
-    except BaseException:
-        _stop_workers(pool)
-        raise
-    for t in crashed:  # alone in a fresh process: the task that crashes is told from its victims
-        pool = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker,
-                                                      initargs=(threads,))
-        try:
-            on_result(t, *pool.submit(_execute_in_worker, t, manifest_path, _known_for(t, known), dry_run, verify).result())
-            pool.shutdown(wait=True)
-        except BrokenProcessPool:
-            on_result(t, "failed", "the worker process died (a crash in native code?)", 0.0)
-        except BaseException:
-            _stop_workers(pool)
-            raise
+                crashed.append(futures[fut])
+        if crashed:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+        for t in crashed:
+            alone = self._new(1)
+            try:
+                on_result(t, *alone.submit(fn, t, *self._args(t, args)).result())
+            except BrokenProcessPool:
+                on_result(t, "failed", "the worker process died (a crash in native code?)", 0.0)
+            except BaseException:
+                _stop_workers(alone)
+                raise
+            alone.shutdown(wait=True)
+
+    @staticmethod
+    def _args(task, args):
+        manifest_path, known, dry_run, verify = args
+        return manifest_path, _known_for(task, known), dry_run, verify
+
+    def close(self, *, kill=False):
+        if self.pool is not None:
+            if kill:
+                _stop_workers(self.pool)
+            else:
+                self.pool.shutdown(wait=True)
+            self.pool = None
 
 
 # ------------------------------------------------------------------ driver
@@ -617,6 +641,7 @@ def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None
             bar.update(1)
 
     interrupted = False
+    workers = _Workers(jobs) if jobs > 1 else None
     try:
         for sc in cfg.steps:
             stage = [t for t in tasks if t.name == sc.name]
@@ -634,10 +659,17 @@ def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None
                 for t in runnable:
                     on_result(t, *_execute(t, cfg.manifest, known, dry_run, verify))
             else:
-                _run_parallel(runnable, cfg.manifest, known, jobs, dry_run, verify, on_result)
+                workers.run(runnable, cfg.manifest, known, dry_run, verify, on_result)
     except KeyboardInterrupt:
         interrupted = True
+    except BaseException:
+        if workers is not None:
+            workers.close(kill=True)
+            workers = None
+        raise
     finally:
+        if workers is not None:
+            workers.close(kill=interrupted)
         if bar is not None:
             bar.close()
     ordered = [results[t] for t in tasks if t in results]

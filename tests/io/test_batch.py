@@ -225,3 +225,19 @@ def test_dict_config(tmp_path):
     s = run_batch(doc, base_dir=tmp_path)
     assert s.count("done") == 2 and sorted(os.listdir(tmp_path / "o")) == [
         "fieldconv-manifest.json", "fieldconv-manifest.json.lock", "snap_001.paint.h5", "snap_002.paint.h5"]
+
+
+def test_a_crashing_worker_is_reported_and_its_victims_rerun():
+    from fieldconv.io.batch import Task, _Workers
+
+    from ._crash import execute
+
+    tasks = [Task("paint", "p", stem, f"/in/{stem}", f"/out/{stem}.h5", {}) for stem in ("a", "bad", "b", "c")]
+    results = {}
+    workers = _Workers(2)
+    try:
+        workers.run(tasks, "/out/m.json", {}, False, "stat", lambda t, *r: results.__setitem__(t.stem, r), fn=execute)
+    finally:
+        workers.close()
+    assert results["bad"][0] == "failed" and "worker process died" in results["bad"][1]
+    assert {k: v[0] for k, v in results.items() if k != "bad"} == {"a": "done", "b": "done", "c": "done"}
