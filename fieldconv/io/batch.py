@@ -502,6 +502,40 @@ def _known_for(task, known):
     return {p: v for p, v in known.items() if p == base or p.startswith(base + ".")}
 
 
+class _Interrupts:
+    """Ctrl-C during a batch: raise KeyboardInterrupt, and remember it.
+
+    Python drops a KeyboardInterrupt raised inside a weakref callback or a
+    ``__del__`` ("Exception ignored in ..."); the flag lets the batch stop at
+    the next task boundary all the same.  Installed only in the main thread and
+    only over Python's default handler.
+    """
+
+    def __init__(self):
+        self.seen, self._old = False, None
+
+    def _handler(self, signum, frame):
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def check(self):
+        if self.seen:
+            raise KeyboardInterrupt
+
+    def __enter__(self):
+        import threading
+
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+        return False
+
+
 class _Workers:
     """Worker processes kept for the whole batch (spawned once), replaced if one dies."""
 
@@ -515,7 +549,7 @@ class _Workers:
             max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
             initargs=(self.threads,))
 
-    def run(self, tasks, manifest_path, known, dry_run, verify, on_result, fn=None):
+    def run(self, tasks, manifest_path, known, dry_run, verify, on_result, fn=None, check=None):
         """Run `tasks`; a task whose worker died is retried once alone, to tell it from its victims.
 
         `fn` (default :func:`_execute_in_worker`) is what a worker calls per task.
@@ -533,6 +567,8 @@ class _Workers:
                 on_result(futures[fut], *fut.result())
             except BrokenProcessPool:
                 crashed.append(futures[fut])
+            if check is not None:
+                check()
         if crashed:
             self.pool.shutdown(wait=True)
             self.pool = None
@@ -642,7 +678,9 @@ def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None
 
     interrupted = False
     workers = _Workers(jobs) if jobs > 1 else None
+    interrupts = _Interrupts()
     try:
+        interrupts.__enter__()
         for sc in cfg.steps:
             stage = [t for t in tasks if t.name == sc.name]
             runnable = []
@@ -657,9 +695,11 @@ def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None
             known = manifest.known_inputs()
             if jobs == 1 or len(runnable) <= 1:
                 for t in runnable:
+                    interrupts.check()
                     on_result(t, *_execute(t, cfg.manifest, known, dry_run, verify))
             else:
-                workers.run(runnable, cfg.manifest, known, dry_run, verify, on_result)
+                workers.run(runnable, cfg.manifest, known, dry_run, verify, on_result, check=interrupts.check)
+            interrupts.check()
     except KeyboardInterrupt:
         interrupted = True
     except BaseException:
@@ -668,6 +708,7 @@ def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None
             workers = None
         raise
     finally:
+        interrupts.__exit__(None, None, None)
         if workers is not None:
             workers.close(kill=interrupted)
         if bar is not None:
