@@ -97,7 +97,7 @@ def _run(step, source, args, params):
     from .io import run_step
 
     _logging(args)
-    info = run_step(step, source, args.output, params)
+    info = run_step(step, source, args.output, params, progress=not args.quiet)
     logging.getLogger("fieldconv").info("wrote %s (%s)", info["output"], ", ".join(info.get("fields", [])))
     return 0
 

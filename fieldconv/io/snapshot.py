@@ -779,7 +779,7 @@ class Snapshot:
 
 
 def paint_snapshot(snapshot, *, shape, scheme="cic", density=True, dtype=None, chunk_size=DEFAULT_CHUNK,
-                   periodic=True, origin=0.0, outside="raise", **snapshot_options):
+                   periodic=True, origin=0.0, outside="raise", progress=False, **snapshot_options):
     """Paint the particles of a snapshot on a mesh, chunk by chunk.
 
     Parameters
@@ -803,6 +803,8 @@ def paint_snapshot(snapshot, *, shape, scheme="cic", density=True, dtype=None, c
         Lower corner of the mesh (code length units).
     outside : {"raise", "drop"}, optional
         Non-periodic only, as in :func:`fieldconv.paint`.
+    progress : bool, optional
+        A progress bar of the particles painted (tqdm, on stderr).
     **snapshot_options
         Passed to :class:`Snapshot` when `snapshot` is a path.
 
@@ -841,8 +843,18 @@ def paint_snapshot(snapshot, *, shape, scheme="cic", density=True, dtype=None, c
         dtype = snap.dtype
     m_const = snap.constant_mass()
 
+    bar = None
+    if progress:
+        import sys
+
+        from tqdm import tqdm
+
+        bar = tqdm(total=snap.count(), unit="particle", unit_scale=True, file=sys.stderr, desc="paint")
+
     def source():
         for ch in snap.iter_particles(chunk_size=chunk_size, masses=m_const is None, reuse=True):
+            if bar is not None:
+                bar.update(ch.positions.shape[0])
             if m_const is not None:
                 yield ch.positions
             elif np.ndim(ch.masses) == 0:
@@ -852,10 +864,14 @@ def paint_snapshot(snapshot, *, shape, scheme="cic", density=True, dtype=None, c
 
     if snap.count() == 0:
         raise ValueError(f"snapshot {snap.files[0]!r} has no particles of the selected types {snap.species}")
-    mesh = paint_chunks(
-        source(), box_size=snap.box_size, shape=shape, chunk_size=chunk_size, dtype=dtype, scheme=scheme,
-        density=density, periodic=periodic, origin=origin, outside=outside,
-    )
+    try:
+        mesh = paint_chunks(
+            source(), box_size=snap.box_size, shape=shape, chunk_size=chunk_size, dtype=dtype, scheme=scheme,
+            density=density, periodic=periodic, origin=origin, outside=outside,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     if m_const is not None and m_const != 1.0:
         target = mesh.mesh if outside == "drop" else mesh
         target *= target.dtype.type(m_const)

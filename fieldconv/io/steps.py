@@ -180,7 +180,7 @@ class Step(NamedTuple):
     params : dict of str -> (default, check)
         ``default`` is the module's required marker for required parameters.
     run : callable
-        ``run(input_path, output_path, params, provenance) -> dict``.
+        ``run(input_path, output_path, params, provenance, progress=False) -> dict``.
     """
 
     name: str
@@ -266,7 +266,7 @@ def _mesh_units(snap, density):
     return _unit_text(M / L**snap.ndim if density else M)
 
 
-def _painted(snap, p, grid, density):
+def _painted(snap, p, grid, density, progress=False):
     from .snapshot import paint_snapshot
 
     if snap.box_size is None:
@@ -274,20 +274,20 @@ def _painted(snap, p, grid, density):
                          "give the box_size parameter")
     res = paint_snapshot(snap, shape=grid.shape, scheme=p["scheme"], density=density, dtype=p["dtype"],
                          chunk_size=p["chunk_size"], periodic=grid.periodic, origin=grid.origin,
-                         outside=p["outside"] if not grid.periodic else "raise")
+                         outside=p["outside"] if not grid.periodic else "raise", progress=progress)
     if p["outside"] == "drop" and not grid.periodic:
         return res.mesh, {"dropped_mass": res.dropped_mass, "dropped_count": res.dropped_count}
     return res, {}
 
 
-def _paint_job(path, output, p, provenance):
+def _paint_job(path, output, p, provenance, progress=False):
     from .mesh import write_mesh
 
     snap = _open_snapshot(path, p)
     grid = _grid(snap, p, periodic=p["periodic"])
     if p["outside"] == "drop" and grid.periodic:
         raise ValueError("paint.outside = 'drop' applies to periodic = false only")
-    mesh, extra = _painted(snap, p, grid, density=p["density"])
+    mesh, extra = _painted(snap, p, grid, density=p["density"], progress=progress)
     name = "density" if p["density"] else "mass"
     write_mesh(output, {name: mesh}, grid=grid, units={name: _mesh_units(snap, p["density"])},
                attrs={name: {"scheme": p["scheme"], "particles": snap.count(), **extra}},
@@ -317,7 +317,7 @@ def _gravity(snap, G):
     return g, _unit_text((L / T) ** 2), _unit_text(L / T**2)
 
 
-def _poisson_job(path, output, p, provenance):
+def _poisson_job(path, output, p, provenance, progress=False):
     from .. import PoissonSolver, readout
     from .mesh import write_mesh
 
@@ -327,7 +327,7 @@ def _poisson_job(path, output, p, provenance):
     grid = _grid(snap, p, periodic)
     if p["outside"] == "drop" and periodic:
         raise ValueError("poisson.outside = 'drop' applies to bc = 'isolated' only")
-    rho, extra = _painted(snap, p, grid, density=True)
+    rho, extra = _painted(snap, p, grid, density=True, progress=progress)
     t1 = time.perf_counter()
     G, phi_unit, force_unit = _gravity(snap, p["G"])
     solver = PoissonSolver(grid.shape, grid.spacing, bc=p["bc"], green=p["green"], window=p["scheme"],
@@ -406,7 +406,7 @@ def _smoothing_kernel(name, args, grid):
         raise ValueError(f"convolve.kernel_args do not fit kernels.{name}: {exc}") from exc
 
 
-def _convolve_job(path, output, p, provenance):
+def _convolve_job(path, output, p, provenance, progress=False):
     from .. import convolve
     from .mesh import read_mesh, write_mesh
 
@@ -476,7 +476,7 @@ def read_spectra_any(path):
     raise ValueError(f"{path}: unknown spectra file type {ext!r} (expected .h5/.hdf5, .csv, .jdx/.dx)")
 
 
-def _smooth_job(path, output, p, provenance):
+def _smooth_job(path, output, p, provenance, progress=False):
     from .. import savgol_filter
     from ..spectra import Spectrum
     from .mesh import write_mesh, write_spectra
@@ -544,7 +544,7 @@ def input_files(step, path):
     return [os.fspath(path)]
 
 
-def run_step(step, path, output, params=None, *, inputs=None):
+def run_step(step, path, output, params=None, *, inputs=None, progress=False):
     """Run one job: read `path`, write `output` atomically with provenance.
 
     Parameters
@@ -561,6 +561,8 @@ def run_step(step, path, output, params=None, *, inputs=None):
         :func:`~fieldconv.io.provenance.input_record` of every input file,
         when the caller has the checksums already (the batch driver);
         computed otherwise.
+    progress : bool, optional
+        Progress bars of the long parts (painting), on stderr.
 
     Returns
     -------
@@ -584,7 +586,7 @@ def run_step(step, path, output, params=None, *, inputs=None):
     if output in {os.path.abspath(rec["path"]) for rec in inputs}:
         raise ValueError(f"output {output!r} must not be one of the inputs")
     prov = make_provenance(step, p, inputs, key=key)
-    info = st.run(os.fspath(path), output, p, prov)
+    info = st.run(os.fspath(path), output, p, prov, progress=progress)
     return {"key": key, "output": output, "parameters": p, **info}
 
 

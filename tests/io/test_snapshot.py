@@ -332,3 +332,10 @@ def test_write_snapshot_rejects_bad_input(tmp_path):
     with pytest.raises(ValueError, match=r"masses must be one number or shape \(4,\)"):
         write_snapshot(tmp_path / "x.hdf5", {1: {"positions": np.zeros((4, 3)), "masses": np.ones(3)}}, box_size=1.0)
     assert not os.listdir(tmp_path)
+
+
+def test_progress_bar_counts_particles(tmp_path, capsys):
+    write_snapshot(tmp_path / "p.hdf5", {1: _positions(3000)}, box_size=10.0)
+    paint_snapshot(tmp_path / "p.hdf5", shape=4, chunk_size=1000, progress=True)
+    err = capsys.readouterr().err
+    assert "paint" in err and "3.00k/3.00k" in err
