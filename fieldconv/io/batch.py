@@ -411,10 +411,12 @@ def _adoptable(output, key):
     from .mesh import read_mesh
 
     try:
-        m = read_mesh(output)
+        if read_mesh(output, names=[]).provenance.get("key") != key:  # provenance first: cheap
+            return False
+        read_mesh(output)  # then every dataset, checksums verified
     except (FileFormatError, OSError, KeyError, ValueError):
         return False
-    return m.provenance.get("key") == key
+    return True
 
 
 def _execute(task, manifest_path, known, dry_run, verify="stat"):

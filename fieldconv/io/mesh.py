@@ -439,6 +439,8 @@ def read_mesh(path, names=None, *, quantity=False):
             if grid is not None and bool(_h5.attr(ds, "on_grid", 0)) and tuple(ds.shape[ds.ndim - grid.ndim :]) != grid.shape:
                 raise FileFormatError(path, ds.name, f"shape {ds.shape} does not end with the grid shape {grid.shape}")
             data = _h5.read(ds, ())
+            if not data.dtype.isnative:  # a file from a machine of the other byte order
+                data = data.astype(data.dtype.newbyteorder("="))
             fields[name] = _as_quantity(data, unit) if quantity else data
             units[name] = unit_text
             attrs[name] = {k: _h5.attr(ds, k) for k in ds.attrs if k not in ("units", "on_grid")}

@@ -464,7 +464,8 @@ class Snapshot:
                     self._check_dims(ds, "Coordinates")
                     if sp.table is not None and not isinstance(sp.masses, str) and _h5.has(f, f"{sp.name}/Masses"):
                         # a Masses dataset besides a MassTable entry: read it, and check it agrees
-                        sp = self._species[self._species.index(sp)] = sp._replace(masses=f"{sp.name}/Masses")
+                        i = self._species.index(sp)
+                        sp = self._species[i] = sp._replace(masses=f"{sp.name}/Masses")
                     if isinstance(sp.masses, str):
                         self._check_aux(f, path, sp.masses, (n,), "Masses")
                     if isinstance(sp.velocities, str) and self.layout == "generic":

@@ -339,3 +339,18 @@ def test_progress_bar_counts_particles(tmp_path, capsys):
     paint_snapshot(tmp_path / "p.hdf5", shape=4, chunk_size=1000, progress=True)
     err = capsys.readouterr().err
     assert "paint" in err and "3.00k/3.00k" in err
+
+
+def test_masses_dataset_and_mass_table_both_present(tmp_path):
+    pos = _positions(100, seed=14)
+    write_snapshot(tmp_path / "m.hdf5", {1: {"positions": pos, "masses": np.full(100, 0.1, np.float32)}}, box_size=10.0)
+    with h5py.File(tmp_path / "m.hdf5", "r+") as f:  # a converter that fills both, consistently
+        f["Header"].attrs["MassTable"] = np.array([0, 0.1, 0, 0, 0, 0])
+    snap = Snapshot(tmp_path / "m.hdf5")
+    assert snap.constant_mass() is None  # the dataset is read, and checked against the table
+    np.testing.assert_array_equal(snap.read("Masses"), np.full(100, 0.1, np.float32))
+    with h5py.File(tmp_path / "m.hdf5", "r+") as f:
+        f["Header"].attrs["MassTable"] = np.array([0, 0.2, 0, 0, 0, 0])
+    with pytest.raises(FileFormatError, match=r"disagrees with /Header/MassTable\[1\] = 0.2") as e:
+        paint_snapshot(tmp_path / "m.hdf5", shape=4)
+    _expect(e, tmp_path / "m.hdf5", "/PartType1/Masses")
