@@ -1,4 +1,4 @@
-"""Files in and out: particle snapshots, meshes with units and provenance, batch runs.
+"""Files in and out: spectrum files, particle snapshots, meshes with units and provenance, batch runs.
 
 ====================================  ======================================================
 module                                job
@@ -15,6 +15,8 @@ module                                job
                                       concurrency and crashes
 :mod:`fieldconv.io.batch`             batch runs from a TOML config: resume by hash,
                                       parallel processes, dry run, summary
+``_jcamp``, ``_spectrum_csv``,        spectrum files: JCAMP-DX, CSV, HDF5 collections
+``_spectrum_hdf5``
 ====================================  ======================================================
 
 Every file is written through :func:`fieldconv._atomic.atomic_path` (the
@@ -31,6 +33,9 @@ Examples
 """
 
 from ._errors import FileFormatError
+from ._jcamp import read_jcamp, write_jcamp
+from ._spectrum_csv import read_csv, write_csv
+from ._spectrum_hdf5 import read_hdf5, write_hdf5
 from .batch import BatchInterrupted, BatchSummary, load_config, plan, run_batch
 from .manifest import Manifest
 from .mesh import Grid, MeshFile, read_mesh, read_spectra, write_mesh, write_spectra
@@ -41,6 +46,12 @@ from .steps import STEPS, run_convolve, run_paint, run_poisson, run_smooth, run_
 
 __all__ = [
     "FileFormatError",
+    "read_jcamp",
+    "write_jcamp",
+    "read_csv",
+    "write_csv",
+    "read_hdf5",
+    "write_hdf5",
     "Snapshot",
     "snapshot_files",
     "paint_snapshot",
