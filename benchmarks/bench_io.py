@@ -49,9 +49,7 @@ CHILD = textwrap.dedent(
                     return int(line.split()[1]) * 1024
         return -1
 
-    from fieldconv.io import run_poisson, write_snapshot
-    from fieldconv.io.provenance import file_sha256
-    from fieldconv.io.snapshot import snapshot_files
+    from fieldconv.io import file_sha256, run_poisson, snapshot_files, write_snapshot
 
     base, shape, out, warm = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     # warm-up: numba kernels from their cache, FFTW planning paths, h5py/astropy imports

@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-from ._errors import FileFormatError
+from ..errors import FileFormatError
 
 __all__ = [
     "LIBVER",

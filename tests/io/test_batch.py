@@ -228,7 +228,7 @@ def test_dict_config(tmp_path):
 
 
 def test_a_crashing_worker_is_reported_and_its_victims_rerun():
-    from fieldconv.io.batch import Task, _Workers
+    from fieldconv.io._batch import Task, _Workers
 
     from ._crash import execute
 

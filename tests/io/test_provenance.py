@@ -5,7 +5,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from fieldconv.io.provenance import canonical, canonical_json, file_sha256, input_record, make_provenance, task_key
+from fieldconv.io._provenance import canonical, canonical_json, file_sha256, input_record, make_provenance, task_key
 
 
 def test_file_sha256_matches_hashlib(tmp_path):

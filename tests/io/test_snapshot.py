@@ -10,6 +10,7 @@ painting only changes the order of the additions, so the meshes agree to
 
 import os
 
+import astropy.units as u
 import h5py
 import numpy as np
 import pytest
@@ -180,6 +181,12 @@ def test_box_errors(tmp_path):
         paint_snapshot(snap, shape=4)
     with pytest.raises(ValueError, match="box_size must be positive and finite"):
         Snapshot(tmp_path / "nobox.h5", positions="p", box_size=-1.0)
+    with pytest.raises(ValueError, match=r"box_size must be a length \(units convertible to m\); got s"):
+        Snapshot(tmp_path / "nobox.h5", positions="p", box_size=1.0 * u.s)
+    snap = Snapshot(tmp_path / "nobox.h5", positions="p", box_size=2.0 * u.Mpc)  # a Quantity sets the length unit
+    assert snap.box_size == (2.0, 2.0, 2.0) and snap.units["length"] == u.Mpc
+    snap = Snapshot(tmp_path / "nobox.h5", positions="p", box_size=500.0 * u.kpc, units={"length": "Mpc"})
+    assert snap.box_size == (0.5, 0.5, 0.5)  # converted to the snapshot's length unit
 
 
 # ------------------------------------------------------------------ corruption

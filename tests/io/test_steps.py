@@ -12,8 +12,8 @@ from astropy import constants
 import fieldconv as fc
 from fieldconv import kernels
 from fieldconv.io import FileFormatError, read_mesh, read_spectra, run_convolve, run_paint, run_poisson, run_smooth
-from fieldconv.io import STEPS, write_snapshot
-from fieldconv.spectra import SpectralAxis, Spectrum, write_csv
+from fieldconv.io import STEPS, write_csv, write_snapshot
+from fieldconv.spectra import SpectralAxis, Spectrum
 
 UNITS = {"length": "kpc", "mass": "1e10 solMass", "velocity": "km/s"}
 

@@ -37,7 +37,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .provenance import canonical, input_record, make_provenance, task_key
+from . import _h5
+from ._provenance import canonical, input_record, make_provenance, task_key
 
 __all__ = ["Step", "STEPS", "get_step", "run_step", "run_paint", "run_poisson", "run_convolve", "run_smooth"]
 
@@ -218,7 +219,7 @@ class Step(NamedTuple):
 
 # ---------------------------------------------------------------- the jobs
 def _open_snapshot(path, p):
-    from .snapshot import Snapshot
+    from ._snapshot import Snapshot
 
     box = p["box_size"]
     if isinstance(box, str):
@@ -242,7 +243,7 @@ def _origin(snap, p):
 
 
 def _grid(snap, p, periodic):
-    from .mesh import Grid
+    from ._mesh import Grid
 
     shape = p["shape"]
     if isinstance(shape, int):
@@ -254,8 +255,6 @@ def _grid(snap, p, periodic):
 
 
 def _unit_text(unit):
-    from . import _h5
-
     return "" if unit is None else _h5.units_string(unit)
 
 
@@ -267,7 +266,7 @@ def _mesh_units(snap, density):
 
 
 def _painted(snap, p, grid, density, progress=False):
-    from .snapshot import paint_snapshot
+    from ._snapshot import paint_snapshot
 
     if snap.box_size is None:
         raise ValueError(f"{snap.files[0]}: the snapshot has no box size (BoxSize missing or 0); "
@@ -281,7 +280,7 @@ def _painted(snap, p, grid, density, progress=False):
 
 
 def _paint_job(path, output, p, provenance, progress=False):
-    from .mesh import write_mesh
+    from ._mesh import write_mesh
 
     snap = _open_snapshot(path, p)
     grid = _grid(snap, p, periodic=p["periodic"])
@@ -319,7 +318,7 @@ def _gravity(snap, G):
 
 def _poisson_job(path, output, p, provenance, progress=False):
     from .. import PoissonSolver, readout
-    from .mesh import write_mesh
+    from ._mesh import write_mesh
 
     t0 = time.perf_counter()
     snap = _open_snapshot(path, p)
@@ -330,7 +329,7 @@ def _poisson_job(path, output, p, provenance, progress=False):
     rho, extra = _painted(snap, p, grid, density=True, progress=progress)
     t1 = time.perf_counter()
     G, phi_unit, force_unit = _gravity(snap, p["G"])
-    solver = PoissonSolver(grid.shape, grid.spacing, bc=p["bc"], green=p["green"], window=p["scheme"],
+    solver = PoissonSolver(grid.shape, grid.spacing, bc=p["bc"], green=p["green"], scheme=p["scheme"],
                            differencing=p["differencing"], G=G, dtype=rho.dtype)
     phi, forces = solver.solve_forces(rho)
     t2 = time.perf_counter()
@@ -408,7 +407,7 @@ def _smoothing_kernel(name, args, grid):
 
 def _convolve_job(path, output, p, provenance, progress=False):
     from .. import convolve
-    from .mesh import read_mesh, write_mesh
+    from ._mesh import read_mesh, write_mesh
 
     m = read_mesh(path)
     name = p["dataset"]
@@ -442,73 +441,35 @@ _CONVOLVE_PARAMS = {
 }
 
 
-def read_spectra_any(path):
-    """Spectra from a file in any supported format: dict name -> Spectrum.
-
-    fieldconv mesh files (:func:`~fieldconv.io.mesh.write_spectra`), the
-    HDF5, CSV and JCAMP-DX files of :mod:`fieldconv.spectra`; the format is
-    told by the ``format`` attribute of HDF5 files and by the extension
-    otherwise.  Errors of the underlying readers come back as
-    :class:`~fieldconv.io.FileFormatError` naming the file.
-    """
-    from .. import spectra
-    from . import _h5
-    from ._errors import FileFormatError
-    from .mesh import read_spectra
-
-    path = os.fspath(path)
-    ext = os.path.splitext(path)[1].lower()
-    try:
-        if ext in (".h5", ".hdf5", ".hdf"):
-            with _h5.open_read(path) as f:
-                fmt = _h5.attr(f, "format", "")
-            if str(fmt).startswith("fieldconv.mesh/"):
-                return read_spectra(path)
-            return spectra.read_hdf5(path)
-        if ext == ".csv":
-            return {os.path.splitext(os.path.basename(path))[0]: spectra.read_csv(path)}
-        if ext in (".jdx", ".dx", ".jcamp", ".jcm"):
-            return {os.path.splitext(os.path.basename(path))[0]: spectra.read_jcamp(path)}
-    except (FileFormatError, FileNotFoundError):
-        raise
-    except Exception as exc:  # the spectrum readers' own errors: name the file
-        raise FileFormatError(path, None, f"cannot be read as spectra ({type(exc).__name__}: {exc})") from exc
-    raise ValueError(f"{path}: unknown spectra file type {ext!r} (expected .h5/.hdf5, .csv, .jdx/.dx)")
-
-
 def _smooth_job(path, output, p, provenance, progress=False):
+    import astropy.units as u
+
     from .. import savgol_filter
     from ..spectra import Spectrum
-    from .mesh import write_mesh, write_spectra
+    from ._mesh import write_mesh
+    from ._spectrum_files import read_spectra
+    from ._spectrum_hdf5 import Y_UNITS, spectrum_fields
 
-    spectra_in = read_spectra_any(path)
-    out_spectra, fields, units, attrs = {}, {}, {}, {}
+    spectra_in = read_spectra(path)
+    fields, units, attrs = {}, {}, {}
     for name, s in spectra_in.items():
         if not s.axis.is_uniform:
             raise ValueError(f"{path}: spectrum {name!r} has a non-uniform axis; resample it first "
                              "(fieldconv.spectra.resample)")
-        h = s.axis.spacing
-        y = savgol_filter(s.y, p["window_length"], p["polyorder"], deriv=p["deriv"], delta=abs(h), axis=-1,
-                          mode=p["mode"])
-        if p["deriv"] == 0:
-            out_spectra[name] = Spectrum(s.axis, y, s.y_unit, s.meta)
-            continue
-        y = y * (math.copysign(1.0, h) ** p["deriv"])  # d/dx of the axis as given (descending axes too)
-        from . import _h5
-
-        a, yk = f"spectra/{name}/axis", f"spectra/{name}/y"
-        fields[a], units[a], attrs[a] = s.axis.values, _h5.units_string(s.axis.unit), {"kind": s.axis.kind}
-        base = "%" if s.y_unit == "percent_transmittance" else ""
-        import astropy.units as u
-
-        fields[yk] = y
-        units[yk] = _h5.units_string(u.Unit(base or u.one) / s.axis.unit ** p["deriv"])
-        attrs[yk] = {"quantity": f"d{p['deriv']} {s.y_unit} / d axis^{p['deriv']}"}
-    if out_spectra:
-        write_spectra(output, out_spectra, provenance=provenance, compression=p["compression"])
-    else:
-        write_mesh(output, fields, units=units, attrs=attrs, provenance=provenance, compression=p["compression"])
-    return {"spectra": len(spectra_in)}
+        h, k = s.axis.spacing, p["deriv"]
+        y = savgol_filter(s.y, p["window_length"], p["polyorder"], deriv=k, delta=abs(h), axis=-1, mode=p["mode"])
+        if k == 0:
+            f, un, at = spectrum_fields(name, Spectrum(s.axis, y, s.y_unit, s.meta))
+        else:
+            y = y * (math.copysign(1.0, h) ** k)  # d/dx along the axis as given (descending axes too)
+            unit = u.Unit(Y_UNITS[s.y_unit] or u.one) / s.axis.unit**k
+            f, un, at = spectrum_fields(name, s, y=y, quantity=f"d{k} {s.y_unit} / d {s.axis.kind}^{k}",
+                                        units=_h5.units_string(unit))
+        fields.update(f)
+        units.update(un)
+        attrs.update(at)
+    write_mesh(output, fields, units=units, attrs=attrs, provenance=provenance, compression=p["compression"])
+    return {"spectra": len(spectra_in), "fields": list(fields)}
 
 
 _SMOOTH_PARAMS = {
@@ -538,7 +499,7 @@ def get_step(name):
 def input_files(step, path):
     """The files a job on `path` reads (all pieces of a multi-file snapshot)."""
     if get_step(step).input_kind == "snapshot":
-        from .snapshot import snapshot_files
+        from ._snapshot import snapshot_files
 
         return snapshot_files(path)
     return [os.fspath(path)]

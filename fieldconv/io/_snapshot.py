@@ -58,8 +58,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import _units
 from . import _h5
-from ._errors import FileFormatError
+from ..errors import FileFormatError
 
 __all__ = ["Snapshot", "ParticleChunk", "paint_snapshot", "snapshot_files", "DEFAULT_CHUNK"]
 
@@ -580,8 +581,6 @@ class Snapshot:
         self.units = {k: merged.get(k) for k in ("length", "mass", "velocity", "time")}
 
     def _init_box(self, box_size):
-        import astropy.units as u
-
         if box_size is None:
             box = self.header.get("BoxSize")
             if box is None:
@@ -601,12 +600,11 @@ class Snapshot:
                 raise FileFormatError(self.files[0], "/Header", f"BoxSize must be positive and finite; got {box}")
             self.box_size = tuple(float(b) for b in box)
             return
-        if isinstance(box_size, u.Quantity):
-            if not box_size.unit.is_equivalent(u.m):
-                raise ValueError(f"box_size must be a length; got units {box_size.unit}")
-            if self.units["length"] is None:
-                self.units["length"] = box_size.unit
-            box_size = box_size.to_value(self.units["length"])
+        if _units.is_quantity(box_size):
+            length = self.units["length"]
+            box_size, unit = _units.strip(box_size, "box_size", length, dimension="length")
+            if length is None:
+                self.units["length"] = unit
         box = np.asarray(box_size, dtype=np.float64).ravel()
         if box.size == 1:
             box = np.repeat(box, self.ndim)

@@ -37,8 +37,8 @@ import json
 import os
 
 from .. import _atomic
-from ._errors import FileFormatError
-from .provenance import canonical, canonical_json
+from ..errors import FileFormatError
+from ._provenance import canonical, canonical_json
 
 __all__ = ["Manifest", "MANIFEST_NAME", "FORMAT"]
 
@@ -149,7 +149,7 @@ class Manifest:
             Run time of the task.
         output_sha256 : str, optional
         """
-        from .provenance import file_sha256
+        from ._provenance import file_sha256
 
         output = os.path.abspath(os.fspath(output))
         rec = canonical({
@@ -187,7 +187,7 @@ class Manifest:
             recorded SHA-256; otherwise (and always with "content") the file
             is hashed and compared.
         """
-        from .provenance import file_sha256
+        from ._provenance import file_sha256
 
         if verify not in ("stat", "content"):
             raise ValueError(f"verify must be 'stat' or 'content'; got {verify!r}")

@@ -48,9 +48,9 @@ import signal
 import sys
 import time
 
-from ._errors import FileFormatError
-from .manifest import MANIFEST_NAME, Manifest
-from .steps import get_step, input_files, run_step
+from ..errors import FileFormatError
+from ._manifest import MANIFEST_NAME, Manifest
+from ._steps import get_step, input_files, run_step
 
 __all__ = ["load_config", "plan", "run_batch", "BatchConfig", "StepConfig", "Task", "TaskResult", "BatchSummary",
            "BatchInterrupted"]
@@ -319,7 +319,7 @@ def _stem(path):
 
 def _expand(pattern, base, kind):
     """(input path, stem) pairs a glob pattern matches, multi-file snapshots grouped."""
-    from .snapshot import _PIECE
+    from ._snapshot import _PIECE
 
     full = os.path.join(base, os.path.expanduser(pattern))
     paths = sorted(p for p in glob.glob(full) if os.path.isfile(p))
@@ -394,7 +394,7 @@ def plan(config):
 # ------------------------------------------------------------------ one task
 def _input_records(task, known):
     """Input files of `task` with size, mtime and SHA-256 (reused from the manifest when unchanged)."""
-    from .provenance import file_sha256
+    from ._provenance import file_sha256
 
     recs = []
     for f in input_files(task.step, task.input):
@@ -408,7 +408,7 @@ def _input_records(task, known):
 
 def _adoptable(output, key):
     """True if `output` holds the result of the task `key` and reads back with valid checksums."""
-    from .mesh import read_mesh
+    from ._mesh import read_mesh
 
     try:
         if read_mesh(output, names=[]).provenance.get("key") != key:  # provenance first: cheap
@@ -421,7 +421,7 @@ def _adoptable(output, key):
 
 def _execute(task, manifest_path, known, dry_run, verify="stat"):
     """Run one task (in this process or a worker); return (status, reason, seconds)."""
-    from .provenance import task_key
+    from ._provenance import task_key
 
     t0 = time.perf_counter()
     try:
@@ -457,13 +457,14 @@ def _execute(task, manifest_path, known, dry_run, verify="stat"):
 
 # ------------------------------------------------------------------ workers
 def _cores():
-    env = os.environ.get("FIELDCONV_NUM_THREADS")
-    if env and env.isdigit() and int(env) > 0:
-        return int(env)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+    """CPUs this batch may use: the thread policy's default (``FIELDCONV_NUM_THREADS``, else the affinity)."""
+    from ..backend import default_threads
+
+    return default_threads()
+
+
+#: Threads of this worker process (set by :func:`_init_worker`; None in the parent: the default policy).
+_worker_threads = None
 
 
 def _terminate(signum, frame):  # pragma: no cover - runs in worker processes
@@ -471,18 +472,26 @@ def _terminate(signum, frame):  # pragma: no cover - runs in worker processes
 
 
 def _execute_in_worker(task, manifest_path, known, dry_run, verify):
-    """:func:`_execute` in a pool worker: a termination ends the process once the write is cleaned up."""
+    """:func:`_execute` in a pool worker, inside the worker's thread scope.
+
+    ``fieldconv.backend.threads`` sets FFTW's, numba's and BLAS's threads
+    for everything the task calls; a termination ends the process once the
+    write is cleaned up.
+    """
+    from ..backend import threads
+
     try:
-        return _execute(task, manifest_path, known, dry_run, verify)
+        with threads(_worker_threads):
+            return _execute(task, manifest_path, known, dry_run, verify)
     except SystemExit as exc:  # SIGTERM from the parent, after atomic_path removed its temporary
         os._exit(exc.code if isinstance(exc.code, int) else 1)
 
 
 def _init_worker(threads):
-    """Worker start: a share of the cores (before numba or FFTW load), parent-driven interrupts."""
-    for var in ("FIELDCONV_NUM_THREADS", "NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                "MKL_NUM_THREADS"):
-        os.environ[var] = str(threads)
+    """Worker start: its share of the cores (the thread policy's scope per task), parent-driven interrupts."""
+    global _worker_threads
+
+    _worker_threads = threads
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it terminates the workers
     signal.signal(signal.SIGTERM, _terminate)  # SystemExit: atomic writes remove their temporaries
 
@@ -678,13 +687,16 @@ def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None
         if bar is not None:
             bar.update(1)
 
+    by_name = {}
+    for t in tasks:
+        by_name.setdefault(t.name, []).append(t)
     interrupted = False
     workers = _Workers(jobs) if jobs > 1 else None
     interrupts = _Interrupts()
     try:
         interrupts.__enter__()
         for sc in cfg.steps:
-            stage = [t for t in tasks if t.name == sc.name]
+            stage = by_name.get(sc.name, [])
             runnable = []
             for t in stage:
                 if t.after is not None and t.input in failed_outputs:

@@ -18,8 +18,8 @@ deleted, replaced or reshaped dataset as well as flipped bytes.
 
 A field whose trailing axes have the grid's shape lies on the grid
 (``forces`` has shape ``(d, *grid.shape)``: component first, along the
-array axes).  Spectra (:func:`write_spectra`) use the same file format with
-no grid: ``/spectra/<name>/axis`` and ``/spectra/<name>/y``.
+array axes).  Spectra (:func:`fieldconv.io.write_hdf5`) use the same
+container with no grid: ``/spectra/<name>/axis`` and ``/spectra/<name>/y``.
 """
 
 import dataclasses
@@ -31,20 +31,15 @@ import numpy as np
 
 from .. import _atomic
 from . import _h5
-from ._errors import FileFormatError
-from .provenance import canonical
+from ..errors import FileFormatError
+from ._provenance import canonical
 
-__all__ = ["FORMAT", "Grid", "MeshFile", "write_mesh", "read_mesh", "write_spectra", "read_spectra"]
+__all__ = ["FORMAT", "Grid", "MeshFile", "write_mesh", "read_mesh"]
 
 #: Value of the root ``format`` attribute (major version after the slash).
 FORMAT = "fieldconv.mesh/1"
 
 _RESERVED = ("grid", "provenance")
-# Spectrum.y_unit names -> astropy units of the stored values
-_Y_UNITS = {
-    "absorbance": "", "transmittance": "", "percent_transmittance": "%", "reflectance": "",
-    "intensity": "", "arbitrary": "",
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,21 +112,19 @@ class Grid:
 
     @classmethod
     def from_box(cls, shape, box_size, *, origin=0.0, periodic=True):
-        """A grid from a shape (int: every axis) and a box (float, sequence or Quantity)."""
-        import sys
+        """A grid from a shape (int: every axis) and a box (float, sequence or length Quantity).
 
-        unit = ""
+        A Quantity `origin` is converted to the unit of `box_size` (which
+        must then be a Quantity too: plain numbers and Quantities do not mix).
+        """
+        from .. import _units
+
         if np.ndim(shape) == 0:
             ndim = np.size(box_size) if np.ndim(box_size) else 3
             shape = (shape,) * ndim
-        units_mod = sys.modules.get("astropy.units")
-        if units_mod is not None and isinstance(box_size, units_mod.Quantity):
-            unit = box_size.unit
-            box_size = box_size.value
-            if isinstance(origin, units_mod.Quantity):
-                origin = origin.to_value(unit)
-        elif units_mod is not None and isinstance(origin, units_mod.Quantity):
-            raise ValueError("origin is a Quantity but box_size is not: give box_size with units too")
+        box_size, unit = _units.strip(box_size, "box_size", dimension="length")
+        origin = _units.strip_like(origin, "origin", unit, ref_name="box_size")
+        unit = "" if unit is None else unit
         return cls(tuple(shape), box_size, origin, unit, periodic)
 
     @property
@@ -184,12 +177,13 @@ class MeshFile:
 
 
 def _plain_and_unit(name, value, units):
-    import sys
+    from .. import _units
 
-    units_mod = sys.modules.get("astropy.units")
     given = None if units is None else units.get(name)
-    if units_mod is not None and isinstance(value, units_mod.Quantity):
-        if given is not None and units_mod.Unit(given) != value.unit:
+    if _units.is_quantity(value):
+        import astropy.units as u
+
+        if given is not None and u.Unit(given) != value.unit:
             raise ValueError(f"units[{name!r}] = {given!r} disagrees with the Quantity's unit {value.unit}")
         return value.value, _h5.units_string(value.unit)
     if given is None:
@@ -210,7 +204,7 @@ def _plain_and_unit(name, value, units):
 def _numeric(name, value):
     arr = np.asarray(value)
     if arr.dtype.kind not in "biufc":
-        raise ValueError(f"field {name!r} must be numeric; got dtype {arr.dtype}")
+        raise TypeError(f"field {name!r} must have a numeric dtype; got dtype {arr.dtype}")
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.dtype.byteorder not in "=|":
@@ -264,9 +258,9 @@ def write_mesh(path, fields, *, grid=None, units=None, attrs=None, provenance=No
     ------
     ValueError
         A field without units, unparsable units, a reserved or malformed
-        name, non-numeric data.
+        name.
     TypeError
-        `fields` not a dict; a non-JSON-able provenance.
+        `fields` not a dict; non-numeric data; a non-JSON-able provenance.
     FileNotFoundError
         The output folder does not exist (and `makedirs` is False).
 
@@ -283,7 +277,7 @@ def write_mesh(path, fields, *, grid=None, units=None, attrs=None, provenance=No
     import h5py
 
     from .. import __version__
-    from .provenance import make_provenance
+    from ._provenance import make_provenance
 
     if not isinstance(fields, dict) or not fields:
         raise TypeError(f"fields must be a non-empty dict of name -> array; got {type(fields).__name__}")
@@ -451,105 +445,3 @@ def _as_quantity(data, unit):
     import astropy.units as u
 
     return u.Quantity(data, unit, copy=False)
-
-
-# ----------------------------------------------------------------- spectra
-def write_spectra(path, spectra, *, provenance=None, compression="gzip", makedirs=False):
-    """Write spectra (one or a dict of :class:`fieldconv.spectra.Spectrum`) in the mesh file format.
-
-    Layout: ``/spectra/<name>/axis`` (units: the axis unit; attrs ``kind``
-    and, for Raman shifts, ``laser_wavelength_nm``) and ``/spectra/<name>/y``
-    (units: "" for absorbance, transmittance, reflectance, intensity and
-    arbitrary units, "%" for percent transmittance; attr ``quantity``: the
-    Spectrum's ``y_unit`` name; attr ``meta``: its JSON-able metadata).
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-    spectra : Spectrum or dict of str -> Spectrum
-    provenance : dict, optional
-    compression : {"gzip", None}, optional
-    makedirs : bool, optional
-
-    Returns
-    -------
-    str
-        The path written.
-
-    Raises
-    ------
-    TypeError
-        Not a Spectrum or a dict of them.
-    ValueError
-        A name with "/" in it.
-
-    Examples
-    --------
-    >>> import os, tempfile, numpy as np
-    >>> from fieldconv.spectra import Spectrum, SpectralAxis
-    >>> s = Spectrum(SpectralAxis(np.linspace(4000, 400, 10)), np.ones(10), "absorbance")
-    >>> p = os.path.join(tempfile.mkdtemp(), "s.h5")
-    >>> _ = write_spectra(p, {"PE": s})
-    >>> t = read_spectra(p)["PE"]
-    >>> t.y_unit, str(t.axis.unit), float(t.axis.values[0])
-    ('absorbance', '1 / cm', 4000.0)
-    """
-    from ..spectra import Spectrum
-
-    if isinstance(spectra, Spectrum):
-        spectra = {"spectrum": spectra}
-    if not isinstance(spectra, dict) or not spectra or not all(isinstance(v, Spectrum) for v in spectra.values()):
-        raise TypeError("spectra must be a Spectrum or a non-empty dict of name -> Spectrum")
-    fields, units, attrs = {}, {}, {}
-    for name, s in spectra.items():
-        if not isinstance(name, str) or not name or "/" in name:
-            raise ValueError(f"spectrum names must be non-empty strings without '/'; got {name!r}")
-        a, y = f"spectra/{name}/axis", f"spectra/{name}/y"
-        fields[a], units[a] = s.axis.values, _h5.units_string(s.axis.unit)
-        attrs[a] = {"kind": s.axis.kind}
-        if s.axis.laser_wavelength is not None:
-            attrs[a]["laser_wavelength_nm"] = float(s.axis.laser_wavelength)
-        fields[y], units[y] = s.y, _Y_UNITS[s.y_unit]
-        meta = {}
-        for k, v in s.meta.items():
-            try:
-                meta[str(k)] = canonical(v)
-            except TypeError:
-                continue  # metadata without a faithful JSON form is not written
-        attrs[y] = {"quantity": s.y_unit, "meta": json.dumps(meta, sort_keys=True)}
-    return write_mesh(path, fields, units=units, attrs=attrs, provenance=provenance, compression=compression,
-                      makedirs=makedirs)
-
-
-def read_spectra(path):
-    """Read spectra written by :func:`write_spectra`: dict of name -> Spectrum.
-
-    Raises
-    ------
-    FileFormatError
-        As :func:`read_mesh`; a file without ``/spectra``; a spectrum
-        without its ``axis`` or ``y``; an axis or y that
-        :class:`~fieldconv.spectra.Spectrum` rejects.
-    """
-    from ..spectra import SpectralAxis, Spectrum
-
-    m = read_mesh(path)
-    names = sorted({k.split("/")[1] for k in m.fields if k.startswith("spectra/") and k.count("/") == 2})
-    if not names:
-        raise FileFormatError(m.path, "/spectra", "missing: the file holds no spectra")
-    out = {}
-    for name in names:
-        a, y = f"spectra/{name}/axis", f"spectra/{name}/y"
-        for key in (a, y):
-            if key not in m.fields:
-                raise FileFormatError(m.path, "/" + key, "missing")
-        aa, ya = m.attrs[a], m.attrs[y]
-        quantity = ya.get("quantity", "arbitrary")
-        try:
-            axis = SpectralAxis(m.fields[a], m.units[a] or "cm-1", kind=aa.get("kind"),
-                                laser_wavelength=aa.get("laser_wavelength_nm"))
-            meta = json.loads(ya.get("meta", "{}"))
-            out[name] = Spectrum(axis, m.fields[y], quantity if quantity in Spectrum.Y_UNITS else "arbitrary", meta)
-        except (ValueError, TypeError) as exc:
-            raise FileFormatError(m.path, f"/spectra/{name}", f"not a valid spectrum ({exc})") from exc
-    return out

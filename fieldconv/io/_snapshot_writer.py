@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from .snapshot import _SWIFT_DIMENSIONS
+from ._snapshot import _SWIFT_DIMENSIONS
 
 __all__ = ["write_snapshot"]
 
