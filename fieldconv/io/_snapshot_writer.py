@@ -10,13 +10,43 @@ import os
 
 import numpy as np
 
+from .. import _units
 from ._snapshot import _SWIFT_DIMENSIONS
 
 __all__ = ["write_snapshot"]
 
 
+def _strip_units(species, box_size, units):
+    """Quantities -> plain values in the snapshot's units; `units` completed from them.
+
+    The length unit is ``units["length"]``, else the unit of `box_size`; the
+    mass and velocity units likewise from ``units`` or the first Quantity
+    given.  A Quantity position with a plain box (and no length unit) raises.
+    """
+    import astropy.units as u
+
+    units = dict(units or {})
+    box, unit = _units.strip(box_size, "box_size", units.get("length"), dimension="length")
+    if unit is not None:
+        units.setdefault("length", unit)
+    length = units.get("length")
+    out = {}
+    for t, (pos, m, vel) in species.items():
+        pos = _units.strip_like(pos, f"particles[{t}] positions", None if length is None else u.Unit(length),
+                                ref_name="box_size")
+        m, unit = _units.strip(m, f"particles[{t}] masses", units.get("mass"), dimension="mass")
+        if unit is not None:
+            units.setdefault("mass", unit)
+        if vel is not None:
+            vel, unit = _units.strip(vel, f"particles[{t}] velocities", units.get("velocity"), dimension=u.m / u.s)
+            if unit is not None:
+                units.setdefault("velocity", unit)
+        out[t] = (pos, m, vel)
+    return out, box, units
+
+
 def _species_arrays(particles):
-    """{ptype: (positions, masses, velocities)} from an array or a dict."""
+    """{ptype: (positions, masses, velocities)} from an array or a dict (Quantities kept)."""
     if not isinstance(particles, dict):
         particles = {1: particles}
     out = {}
@@ -30,7 +60,7 @@ def _species_arrays(particles):
             pos, m, vel = v.get("positions"), v.get("masses"), v.get("velocities")
         else:
             pos, m, vel = v, None, None
-        pos = np.asarray(pos)
+        pos = pos if _units.is_quantity(pos) else np.asarray(pos)
         if pos.ndim != 2 or pos.shape[1] != 3 or pos.dtype.kind != "f":
             raise ValueError(f"particles[{t}] positions must be a float array of shape (N, 3); got {pos.dtype} {pos.shape}")
         if m is None:
@@ -38,7 +68,7 @@ def _species_arrays(particles):
         if np.ndim(m) == 1 and np.shape(m) != (pos.shape[0],):
             raise ValueError(f"particles[{t}] masses must be one number or shape ({pos.shape[0]},); got {np.shape(m)}")
         if vel is not None:
-            vel = np.asarray(vel)
+            vel = vel if _units.is_quantity(vel) else np.asarray(vel)
             if vel.shape != pos.shape:
                 raise ValueError(f"particles[{t}] velocities must have shape {pos.shape}; got {vel.shape}")
         out[int(t)] = (pos, m, vel)
@@ -59,8 +89,10 @@ def write_snapshot(path, particles, *, box_size, nfiles=1, layout="gadget", unit
         or ``{ptype: {"positions": ..., "masses": ..., "velocities": ...}}``
         with masses one number (written to ``MassTable``) or one per particle
         (a ``Masses`` dataset).  Arrays are written with their dtype.
-    box_size : float
-        The periodic box (``BoxSize``); one per axis for SWIFT.
+        Quantities are converted to the snapshot's units (below).
+    box_size : float or length Quantity
+        The periodic box (``BoxSize``); one per axis for SWIFT.  A Quantity
+        sets the length unit when `units` has none.
     nfiles : int, optional
         Pieces; particles are split evenly, in order.
     layout : {"gadget", "swift"}, optional
@@ -69,7 +101,8 @@ def write_snapshot(path, particles, *, box_size, nfiles=1, layout="gadget", unit
         ``NumPart_ThisFile``).
     units : dict, optional
         ``{"length": ..., "mass": ..., "velocity": ...}`` astropy units or
-        strings, written as the layout's unit metadata.
+        strings, written as the layout's unit metadata.  A unit missing here
+        is taken from the Quantities given (box, masses, velocities), if any.
     checksum : bool, optional
         Chunked datasets with fletcher32 (default: True for SWIFT, which
         always writes them, False for Gadget).
@@ -80,6 +113,13 @@ def write_snapshot(path, particles, *, box_size, nfiles=1, layout="gadget", unit
     -------
     list of str
         The files written.
+
+    Raises
+    ------
+    ValueError
+        Particle types outside 0..6, arrays of the wrong shape, a box that is
+        not positive and finite, unknown unit keys, a Quantity of the wrong
+        dimension, Quantity positions with a plain box and no length unit.
 
     Examples
     --------
@@ -102,7 +142,7 @@ def write_snapshot(path, particles, *, box_size, nfiles=1, layout="gadget", unit
 
     check_choice("layout", layout, ("gadget", "swift"))
     nfiles = check_int("nfiles", nfiles, minimum=1)
-    species = _species_arrays(particles)
+    species, box_size, units = _strip_units(_species_arrays(particles), box_size, units)
     ntypes = 7 if layout == "swift" else 6
     checksum = (layout == "swift") if checksum is None else bool(checksum)
     box = np.asarray(box_size, dtype=np.float64).ravel()

@@ -338,7 +338,26 @@ def test_write_snapshot_rejects_bad_input(tmp_path):
         write_snapshot(tmp_path / "x.hdf5", np.zeros((4, 3)), box_size=0.0)
     with pytest.raises(ValueError, match=r"masses must be one number or shape \(4,\)"):
         write_snapshot(tmp_path / "x.hdf5", {1: {"positions": np.zeros((4, 3)), "masses": np.ones(3)}}, box_size=1.0)
+    with pytest.raises(ValueError, match=r"particles\[1\] positions is a Quantity but box_size is not"):
+        write_snapshot(tmp_path / "x.hdf5", np.zeros((4, 3)) * u.kpc, box_size=1.0)
+    with pytest.raises(ValueError, match=r"box_size must be a length \(units convertible to m\); got s"):
+        write_snapshot(tmp_path / "x.hdf5", np.zeros((4, 3)), box_size=1.0 * u.s)
+    with pytest.raises(ValueError, match=r"particles\[1\] masses must be a mass \(units convertible to kg\); got m"):
+        write_snapshot(tmp_path / "x.hdf5", {1: {"positions": np.zeros((4, 3)), "masses": 2 * u.m}}, box_size=1.0)
     assert not os.listdir(tmp_path)
+
+
+def test_write_snapshot_takes_quantities(tmp_path):
+    pos = _positions(200, seed=3)  # float32 in [0, 10)
+    vel = np.ones((200, 3), np.float32)
+    files = write_snapshot(tmp_path / "q.hdf5", {1: {"positions": pos * 100 * u.kpc, "masses": 1e10 * u.Msun,
+                                                     "velocities": vel * u.km / u.s}},
+                           box_size=1.0 * u.Mpc)
+    snap = Snapshot(files[0])
+    assert snap.units["length"] == u.Mpc and snap.units["mass"] == u.Msun and snap.units["velocity"] == u.km / u.s
+    assert snap.box_size == (1.0, 1.0, 1.0) and snap.dtype == np.float32 and snap.constant_mass() == 1e10
+    # pos * 100, the kpc -> Mpc factor and the reference pos / 10 each round once in float32: 3 half-ulps
+    np.testing.assert_allclose(snap.read(), pos / 10, rtol=1.5 * np.finfo(np.float32).eps, atol=0)
 
 
 def test_progress_bar_counts_particles(tmp_path, capsys):
