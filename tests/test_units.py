@@ -217,6 +217,8 @@ NO_UNITS = {
                    "tested in tests/io/test_snapshot.py)",
     "io.ParticleChunk": "a chunk of io.Snapshot, code units",
     "io.snapshot_files": "file names",
+    "io.write_plummer_snapshot": "built-in example data in code units (units= as in write_snapshot)",
+    "io.plummer_acceleration": "a closed form in code units",
     "io.paint_snapshot": "the mesh in the snapshot's code units (io.Snapshot.units); the jobs write them as units",
     "io.MeshFile": "what read_mesh returns (units per field; Quantities with quantity=True)",
     "io.make_provenance": "a JSON record",

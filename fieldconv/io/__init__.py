@@ -11,6 +11,8 @@ private module          job
 ``_snapshot``           Gadget-2/3/4, SWIFT and generic HDF5 particle snapshots, read in
                         chunks (:class:`Snapshot`, :func:`paint_snapshot`)
 ``_snapshot_writer``    :func:`write_snapshot`: the Gadget and SWIFT layouts
+``_example_data``       built-in data: a Plummer sphere snapshot and its closed-form
+                        acceleration (:func:`write_plummer_snapshot`)
 ``_mesh``               meshes, potentials and forces in HDF5: units on every dataset, the
                         grid, provenance, fletcher32 (:func:`write_mesh`, :func:`read_mesh`)
 ``_h5``                 guarded HDF5 access: every failure a :class:`FileFormatError`
@@ -43,6 +45,7 @@ Examples
 
 from ..errors import FileFormatError
 from ._batch import BatchConfig, BatchInterrupted, BatchSummary, StepConfig, Task, TaskResult, load_config, plan, run_batch
+from ._example_data import plummer_acceleration, write_plummer_snapshot
 from ._jcamp import read_jcamp, write_jcamp
 from ._manifest import Manifest
 from ._mesh import Grid, MeshFile, read_mesh, write_mesh
@@ -70,6 +73,8 @@ __all__ = [
     "snapshot_files",
     "paint_snapshot",
     "write_snapshot",
+    "write_plummer_snapshot",
+    "plummer_acceleration",
     # meshes
     "Grid",
     "MeshFile",

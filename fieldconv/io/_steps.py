@@ -505,7 +505,7 @@ def input_files(step, path):
     return [os.fspath(path)]
 
 
-def run_step(step, path, output, params=None, *, inputs=None, progress=False):
+def run_step(step, path, output, params=None, *, inputs=None, progress=False, dry_run=False):
     """Run one job: read `path`, write `output` atomically with provenance.
 
     Parameters
@@ -524,12 +524,17 @@ def run_step(step, path, output, params=None, *, inputs=None, progress=False):
         computed otherwise.
     progress : bool, optional
         Progress bars of the long parts (painting), on stderr.
+    dry_run : bool, optional
+        Check the parameters, find and checksum the input files, compute the
+        task key; read no data and write nothing.
 
     Returns
     -------
     dict
-        ``key`` (the task key), ``output``, ``parameters`` and what the job
-        reports (particles painted, fields written, dropped mass).
+        ``key`` (the task key), ``output``, ``parameters``, ``inputs`` (the
+        input records) and what the job reports (particles painted, fields
+        written, dropped mass, seconds per part); ``dry_run`` True when
+        nothing was run.
 
     Raises
     ------
@@ -546,9 +551,11 @@ def run_step(step, path, output, params=None, *, inputs=None, progress=False):
     output = os.path.abspath(os.fspath(output))
     if output in {os.path.abspath(rec["path"]) for rec in inputs}:
         raise ValueError(f"output {output!r} must not be one of the inputs")
+    result = {"key": key, "output": output, "parameters": p, "inputs": inputs, "dry_run": bool(dry_run)}
+    if dry_run:
+        return result
     prov = make_provenance(step, p, inputs, key=key)
-    info = st.run(os.fspath(path), output, p, prov, progress=progress)
-    return {"key": key, "output": output, "parameters": p, **info}
+    return {**result, **st.run(os.fspath(path), output, p, prov, progress=progress)}
 
 
 def run_paint(snapshot, output, **params):

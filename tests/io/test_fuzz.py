@@ -4,7 +4,6 @@ and any edit of a snapshot header gives a documented error or the particles as w
 import astropy.units as u
 import h5py
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
