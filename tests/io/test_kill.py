@@ -6,6 +6,7 @@ killed in the middle of an HDF5 file, deterministically."""
 
 import json
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from fieldconv import _atomic
 from fieldconv.io import Manifest, read_mesh, run_batch, write_snapshot
 
 pytestmark = pytest.mark.slow
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 RUNNER = textwrap.dedent(
     """
@@ -65,13 +67,20 @@ def reference(tmp_path_factory):
     (root / "snaps").mkdir()
     rng = np.random.default_rng(0)
     for i in range(NSNAP):
-        pos = (rng.random((50000, 3)) * 5.0).astype(np.float32)
+        pos = (rng.random((20000, 3)) * 5.0).astype(np.float32)
         write_snapshot(root / "snaps" / f"snap_{i:03d}.hdf5", {1: {"positions": pos, "masses": 1.0}}, box_size=5.0)
     (root / "ref.toml").write_text(CONFIG.format(out="ref"))
     summary = run_batch(root / "ref.toml")
     assert summary.count("done") == 2 * NSNAP
     (root / "runner.py").write_text(RUNNER)
     return root, _outputs(root / "ref")
+
+
+def checkout_env():
+    """The environment of a child process that imports this checkout's fieldconv, not an installed copy."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    return env
 
 
 def _outputs(folder):
@@ -108,38 +117,61 @@ def _assert_complete_and_equal(path, ref):
         np.testing.assert_array_equal(m.fields[k], fields[k])
 
 
-def _interrupt(root, out, jobs, sig):
-    """Start the batch in its own process group and send `sig` to the group halfway.
+def _finished(out):
+    """Outputs at their final paths (temporaries excluded)."""
+    if not out.is_dir():
+        return []
+    return sorted(n for n in os.listdir(out) if n.endswith(".h5") and not n.startswith(_atomic.TMP_PREFIX))
 
-    Returns (config, return code, output), or None if the batch finished before the signal
-    could be sent (timing only: the caller retries with a fresh folder).
+
+def _writing(out):
+    return out.is_dir() and any(n.startswith(_atomic.TMP_PREFIX) for n in os.listdir(out))
+
+
+def _interrupt(root, out, jobs, sig):
+    """Start the batch in its own process group, freeze it halfway, check the state, send `sig`.
+
+    The group is stopped (SIGSTOP) as soon as at least 3 outputs are recorded, preferably while
+    a file is being written; what is on disk is then what the signal will find, whatever the
+    load on the machine (a poll followed by a kill could be outrun by the batch: it finished all
+    its work once while this process was descheduled, and the kill hit its shutdown).  A frozen
+    batch that has finished every output is let go and the caller retries.
+
+    Returns (config, return code, output, state at the signal), or None to retry.
     """
     cfg = root / f"cfg_{out.parent.name}_{out.name}.toml"
     cfg.write_text(CONFIG.format(out=str(out)))
     manifest = out / "fieldconv-manifest.json"
     proc = subprocess.Popen([sys.executable, str(root / "runner.py"), str(cfg), str(jobs)], cwd=root,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+                            env=checkout_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    state = None
     try:
         deadline, n, last = time.monotonic() + 300, 0, 0.0
         while proc.poll() is None and time.monotonic() < deadline:
             if time.monotonic() - last > 0.02:
                 n, last = _records(manifest), time.monotonic()
-            writing = out.is_dir() and any(x.startswith(_atomic.TMP_PREFIX) for x in os.listdir(out))
-            if n >= 3 and writing or n >= 2 * NSNAP - 4:  # preferably while a file is being written
-                break
+            if n >= 3 and _writing(out) or n >= 2 * NSNAP - 4:
+                os.killpg(proc.pid, signal.SIGSTOP)  # freeze the whole group: parent and workers
+                done = _finished(out)
+                if 3 <= len(done) < 2 * NSNAP:
+                    state = {"finished": done, "writing": _writing(out)}
+                    break
+                os.killpg(proc.pid, signal.SIGCONT)
+                if len(done) == 2 * NSNAP:
+                    break
             time.sleep(0.001)
-        if proc.poll() is not None:
-            proc.communicate()
+        if state is None:
+            proc.communicate(timeout=300)
             return None
         os.killpg(proc.pid, sig)  # the whole group, as a scheduler or a terminal's Ctrl-C does
-        text = proc.communicate(timeout=120)[0].decode()
+        os.killpg(proc.pid, signal.SIGCONT)  # a stopped process handles SIGINT once continued
+        text = proc.communicate(timeout=300)[0].decode()
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    if proc.returncode == 0:  # finished between the last look and the signal
-        return None
-    return cfg, proc.returncode, text
+    return cfg, proc.returncode, text, state
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
@@ -152,7 +184,7 @@ def test_kill_halfway_then_resume(reference, tmp_path, sig, jobs):
         if run is not None:
             break
     assert run is not None, "the batch finished three times before it could be interrupted"
-    cfg, returncode, text = run
+    cfg, returncode, text, state = run
     manifest = out / "fieldconv-manifest.json"
     if sig == signal.SIGINT:
         assert returncode == 130, text
@@ -161,7 +193,12 @@ def test_kill_halfway_then_resume(reference, tmp_path, sig, jobs):
         assert returncode == -signal.SIGKILL, text
 
     # 1. nothing partial at any output path; what exists is finished and right
-    present = sorted(n for n in os.listdir(out) if n.endswith(".h5") and not n.startswith(_atomic.TMP_PREFIX))
+    present = _finished(out)
+    if sig == signal.SIGKILL:  # nothing more could finish after the freeze
+        assert present == state["finished"], (present, state, text)
+    else:  # SIGINT: the tasks running may finish, nothing new starts
+        assert set(state["finished"]) <= set(present) and len(present) <= len(state["finished"]) + jobs, \
+            (present, state, text)
     assert 3 <= len(present) < 2 * NSNAP, (present, text)
     for name in present:
         _assert_complete_and_equal(out / name, ref[name])
@@ -171,7 +208,7 @@ def test_kill_halfway_then_resume(reference, tmp_path, sig, jobs):
 
     # 2. rerun: finished outputs are recognised by hash, the rest is made
     summary = run_batch(cfg, jobs=jobs)
-    report = f"killed run:\n{text}\nrerun:\n{summary.format(verbose=True)}\npresent before: {present}"
+    report = f"killed run:\n{text}\nrerun:\n{summary.format(verbose=True)}\npresent before: {present} {state}"
     assert summary.ok, report
     skipped = {os.path.basename(r.task.output) for r in summary.results if r.status in ("up-to-date", "adopted")}
     done = {os.path.basename(r.task.output) for r in summary.results if r.status == "done"}
@@ -204,7 +241,7 @@ def test_write_killed_mid_file(tmp_path):
     """SIGKILL while the HDF5 file is being written: the target keeps the last whole file."""
     (tmp_path / "writer.py").write_text(WRITER)
     target = tmp_path / "mesh.h5"
-    proc = subprocess.Popen([sys.executable, str(tmp_path / "writer.py"), str(target)])
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "writer.py"), str(target)], env=checkout_env())
     try:
         deadline = time.monotonic() + 300
         # wait until a first file is complete and a second is being written
