@@ -185,7 +185,10 @@ class BatchInterrupted(KeyboardInterrupt):
 
 # ------------------------------------------------------------------ config
 def _load_toml(path):
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: the same parser, as the tomli package
+        import tomli as tomllib
 
     try:
         with open(path, "rb") as fh:
