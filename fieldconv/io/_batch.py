@@ -11,7 +11,7 @@ step turns every file its ``inputs`` match into one output::
     step = "poisson"                  # paint | poisson | convolve | smooth
     inputs = ["snapshots/snap_*.hdf5"]  # globs, relative to the config's folder
     output = "{stem}.pm.h5"           # default "{stem}.{name}.h5", in output_dir
-    [steps.params]                    # the step's parameters (fieldconv.io.steps)
+    [steps.params]                    # the step's parameters (fieldconv.io.STEPS)
     shape = 128
     scheme = "tsc"
 
@@ -27,7 +27,7 @@ The pieces ``base.0.hdf5, base.1.hdf5, ...`` of a multi-file snapshot are
 one input (stem ``base``).  :func:`run_batch` runs the steps in order (a
 step's tasks in parallel with ``jobs > 1``, each process with
 ``cores // jobs`` threads) and records every finished output in the
-manifest (:class:`~fieldconv.io.manifest.Manifest`).  A rerun skips the
+manifest (:class:`~fieldconv.io.Manifest`).  A rerun skips the
 outputs whose manifest record matches the task's key (step, parameters and
 the inputs' SHA-256) and whose content matches the recorded SHA-256; an
 output that exists without a record (the process died between writing it and
@@ -468,6 +468,14 @@ def _cores():
 
 #: Threads of this worker process (set by :func:`_init_worker`; None in the parent: the default policy).
 _worker_threads = None
+#: Set in a worker by Ctrl-C (SIGINT reaches the whole process group): no new task starts there.
+_worker_interrupted = False
+
+
+def _note_interrupt(signum, frame):  # pragma: no cover - runs in worker processes
+    global _worker_interrupted
+
+    _worker_interrupted = True
 
 
 def _terminate(signum, frame):  # pragma: no cover - runs in worker processes
@@ -483,6 +491,8 @@ def _execute_in_worker(task, manifest_path, known, dry_run, verify):
     """
     from ..backend import threads
 
+    if _worker_interrupted:  # the parent is stopping the batch: leave the task to a rerun
+        return "failed", "not started: the batch was interrupted (Ctrl-C)", 0.0
     try:
         with threads(_worker_threads):
             return _execute(task, manifest_path, known, dry_run, verify)
@@ -495,7 +505,9 @@ def _init_worker(threads):
     global _worker_threads
 
     _worker_threads = threads
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it terminates the workers
+    # Ctrl-C: the running task goes on (the parent terminates it, or it finishes and is adopted by
+    # the rerun), no new one starts; the parent decides what happens next
+    signal.signal(signal.SIGINT, _note_interrupt)
     signal.signal(signal.SIGTERM, _terminate)  # SystemExit: atomic writes remove their temporaries
 
 

@@ -9,7 +9,7 @@ manifest) to a record::
      "output_sha256": ..., "output_size": ..., "output_mtime_ns": ...,
      "finished": <UTC ISO date>, "seconds": ...}
 
-``key`` is :func:`fieldconv.io.provenance.task_key` of the step, the
+``key`` is :func:`fieldconv.io.task_key` of the step, the
 parameters and the inputs' SHA-256: an output is up to date when the record's
 key equals the task's key now and the file's SHA-256 equals
 ``output_sha256`` (verified by content, not by name or date).  Sizes and

@@ -242,7 +242,7 @@ def write_mesh(path, fields, *, grid=None, units=None, attrs=None, provenance=No
     attrs : dict of str -> dict, optional
         Extra attributes per field (numbers, strings, small arrays).
     provenance : dict, optional
-        JSON-able record (see :func:`fieldconv.io.provenance.make_provenance`);
+        JSON-able record (see :func:`fieldconv.io.make_provenance`);
         default: version and date only.
     compression : {"gzip", None}, optional
         Default "gzip" (level `compression_opts`, default 1, with shuffle).

@@ -15,11 +15,11 @@ in, unknown names refused), reads its input through :mod:`fieldconv.io`,
 calls the operators (:func:`fieldconv.paint_chunks`,
 :class:`fieldconv.PoissonSolver`, :func:`fieldconv.readout`,
 :func:`fieldconv.convolve`, :func:`fieldconv.savgol_filter`) and writes its
-output with :func:`~fieldconv.io.mesh.write_mesh`, atomically, with the
+output with :func:`~fieldconv.io.write_mesh`, atomically, with the
 grid and a provenance record (exact parameters, input checksums, the task
 key).  The functions :func:`run_paint`, :func:`run_poisson`,
 :func:`run_convolve` and :func:`run_smooth` run one job; the batch driver
-(:mod:`fieldconv.io.batch`) and the command line call them.
+(:func:`~fieldconv.io.run_batch`) and the command line call them.
 
 Units
 -----
@@ -519,7 +519,7 @@ def run_step(step, path, output, params=None, *, inputs=None, progress=False, dr
         The step's parameters (see :data:`STEPS`); checked and completed
         with defaults.
     inputs : list of dict, optional
-        :func:`~fieldconv.io.provenance.input_record` of every input file,
+        the input records (path, size, SHA-256) of every input file,
         when the caller has the checksums already (the batch driver);
         computed otherwise.
     progress : bool, optional

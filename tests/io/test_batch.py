@@ -1,4 +1,4 @@
-"""Tests of fieldconv.io.batch: config checking, planning (multi-file snapshots, chained
+"""Tests of fieldconv.io._batch: config checking, planning (multi-file snapshots, chained
 steps), resume by hash (up to date, stale, touched, edited, adopted), one bad input
 reported while the rest go on, dry runs, and jobs=2 equal to jobs=1."""
 

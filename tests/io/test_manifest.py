@@ -1,4 +1,4 @@
-"""Tests of fieldconv.io.manifest: records, verification by content, damage detection,
+"""Tests of fieldconv.io._manifest: records, verification by content, damage detection,
 and no lost record when several processes finish at the same moment."""
 
 import json

@@ -1,4 +1,4 @@
-"""Tests of fieldconv.io.mesh: what is written comes back (values, dtypes, units, grid,
+"""Tests of fieldconv.io._mesh: what is written comes back (values, dtypes, units, grid,
 provenance, attributes), writes are atomic, and every damage to a file (truncation at
 any offset, a flipped byte anywhere, a deleted, reshaped or relabelled dataset) is a
 FileFormatError naming the file and the dataset, or leaves the data exactly as written.

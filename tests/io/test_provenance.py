@@ -1,4 +1,4 @@
-"""Tests of fieldconv.io.provenance: canonical parameters, task keys, file checksums."""
+"""Tests of fieldconv.io._provenance: canonical parameters, task keys, file checksums."""
 
 import hashlib
 

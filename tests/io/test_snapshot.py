@@ -1,4 +1,4 @@
-"""Tests of fieldconv.io.snapshot: Gadget-2/3/4, SWIFT and generic layouts, multi-file
+"""Tests of fieldconv.io._snapshot: Gadget-2/3/4, SWIFT and generic layouts, multi-file
 snapshots, units, chunked painting against fieldconv.paint, and every corruption case
 (truncation, flipped bytes under fletcher32, missing header/datasets, wrong counts,
 shapes and units) giving a FileFormatError that names the file and the dataset.

@@ -1,4 +1,4 @@
-"""Tests of fieldconv.io.steps: each job against the operators it calls and against
+"""Tests of fieldconv.io._steps: each job against the operators it calls and against
 analytic answers (a Zel'dovich plane wave for the periodic Poisson job, a point mass for
 the isolated one), units and dtypes of what is written, and parameter checking."""
 
