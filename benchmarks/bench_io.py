@@ -13,9 +13,9 @@ What it does:
   and as ``paint_snapshot`` uses it, with the value checks (finite, within a box length
   of the box: a min and a max pass over each chunk); ratios to h5py's whole read.
   Opening the snapshot (headers and counts of every file) is inside each fieldconv row;
-* the whole ``run_poisson`` job (checksum of the inputs, chunked read + CIC paint,
-  periodic solve with forces, write of density, potential and forces) at 256^3 (--quick:
-  128^3) in a child process: peak resident memory (VmHWM, after the interpreter's own
+* the whole ``fieldconv poisson`` job (the command line's own code, in a child process:
+  checksum of the inputs, chunked read + CIC paint, periodic solve with forces, write of
+  density, potential and forces) at 256^3 (--quick: 128^3): peak resident memory (VmHWM, after the interpreter's own
   footprint and a warm-up job, which are reported) against positions + meshes
   (N*3*4 bytes + 5 meshes of n^3*4 bytes), and the time of each part.
 
@@ -49,12 +49,13 @@ CHILD = textwrap.dedent(
                     return int(line.split()[1]) * 1024
         return -1
 
-    from fieldconv.io import file_sha256, run_poisson, snapshot_files, write_snapshot
+    from fieldconv.cli import main
+    from fieldconv.io import file_sha256, snapshot_files, write_snapshot
 
-    base, shape, out, warm = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    base, shape, out, warm = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
     # warm-up: numba kernels from their cache, FFTW planning paths, h5py/astropy imports
     write_snapshot(warm, np.random.default_rng(0).random((1000, 3)).astype(np.float32), box_size=1.0)
-    run_poisson(warm, warm + ".out.h5", shape=16)
+    assert main(["poisson", warm, "--shape", "16", "--output", warm + ".out.h5", "--quiet"]) == 0
     baseline = rss("VmRSS:")
     with open("/proc/self/clear_refs", "w") as fh:  # reset the high-water mark (Linux >= 4.0)
         fh.write("5")
@@ -62,10 +63,10 @@ CHILD = textwrap.dedent(
     sha = [file_sha256(f) for f in snapshot_files(base)]
     t_hash = time.perf_counter() - t0
     t0 = time.perf_counter()
-    info = run_poisson(base, out, shape=shape)
+    # the command line job itself: `fieldconv poisson BASE --shape N --output OUT` (-v: seconds per part)
+    assert main(["poisson", base, "--shape", shape, "--output", out, "--verbose"]) == 0
     t_job = time.perf_counter() - t0
-    print(json.dumps({"baseline": baseline, "peak": rss("VmHWM:"), "t_hash": t_hash, "t_job": t_job,
-                      "parts": info["seconds"]}))
+    print(json.dumps({"baseline": baseline, "peak": rss("VmHWM:"), "t_hash": t_hash, "t_job": t_job}))
     """
 )
 
@@ -161,9 +162,10 @@ def main():
     positions = n * 3 * 4
     meshes = 5 * shape**3 * 4
     budget = positions + meshes
-    parts = ", ".join(f"{k} {v:.1f} s" for k, v in r["parts"].items())
-    print(f"\nrun_poisson {shape}^3 in a child process: {r['t_job']:.1f} s ({parts}; the input checksums, "
-          f"alone {r['t_hash']:.1f} s; the first solve at this shape includes FFTW planning)")
+    parts = next((line.split(":", 1)[1].strip() for line in child.stderr.splitlines() if line.startswith("seconds:")),
+                 "parts not reported")
+    print(f"\nfieldconv poisson --shape {shape} in a child process: {r['t_job']:.1f} s ({parts}; the input "
+          f"checksums, alone {r['t_hash']:.1f} s; the first solve at this shape includes FFTW planning)")
     print(f"  positions + meshes           {budget / 2**30:8.2f} GiB  (positions {positions / 2**30:.2f}, "
           f"5 meshes {meshes / 2**30:.2f})")
     print(f"  interpreter + libraries      {r['baseline'] / 2**30:8.2f} GiB  (RSS after imports and a warm-up job)")

@@ -11,15 +11,9 @@ Subcommands
     The Poisson solvers against closed-form potentials: error table and
     convergence PNG (see validation/README.md).
 
-``paint``, ``poisson``, ``convolve``, ``smooth``, ``batch``
-    The jobs of :mod:`fieldconv.io`: snapshots to density meshes,
-    potentials and forces; mesh convolution; Savitzky-Golay smoothing of
-    spectra; many of them from a TOML config, resumable (:data:`IO_SUBCOMMANDS`).
-
-Later subcommands register in :func:`build_parser` the same way: a sub-parser and a
-function taking the parsed arguments and returning an exit status.  Exit
-status 2 is a usage or input error (a missing or unreadable file included),
-130 an interrupt.
+Later subcommands (``validate``, ``paint``, ``poisson``, ``smooth``,
+``batch``) register in :func:`build_parser` the same way: a sub-parser and a
+function taking the parsed arguments and returning an exit status.
 """
 
 import argparse
@@ -28,7 +22,7 @@ import sys
 
 from . import __version__
 
-__all__ = ["main", "build_parser", "IO_SUBCOMMANDS"]
+__all__ = ["main", "build_parser"]
 
 
 def _versions():
@@ -135,10 +129,59 @@ def _cmd_validate(args):
     return 0
 
 
+def build_parser():
+    """The argparse parser of the ``fieldconv`` command."""
+    parser = argparse.ArgumentParser(
+        prog="fieldconv", description="Convolution toolkit for physics and spectroscopy."
+    )
+    parser.add_argument("--version", action="version", version=f"fieldconv {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("info", help="backends, threads, FFTW wisdom, library versions")
+    p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("demo", help="the main job on built-in data")
+    p.add_argument("--size", type=int, default=64, help="grid points per axis (default 64)")
+    p.add_argument("--backend", default=None, help="backend name (default: resolved automatically)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("validate", help="Poisson solvers vs closed-form potentials (table + PNG)")
+    p.add_argument("--quick", action="store_true", help="N = 16, 32 only (a few seconds)")
+    p.add_argument("--sizes", type=int, nargs="+", default=None, help="cells per axis (default 32 64 128)")
+    p.add_argument("--problems", nargs="+", default=None, help="subset of problems (default all)")
+    p.add_argument("--output", default="validation-output", help="directory for the table and the PNG")
+    p.add_argument("--backend", default=None, help="backend name (default numpy)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_validate)
+
+    for add in IO_SUBCOMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``fieldconv`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, TypeError, ImportError, OSError) as exc:
+        print(f"fieldconv {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"fieldconv {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
 # ----------------------------------------------------------------------------- io jobs (issue 15)
 # paint, poisson, convolve, smooth and batch: each an ``_add_<name>(sub)`` builder (options and help
 # with an example) and a ``_cmd_<name>(args)`` handler that turns the options given into the job's
 # parameters (defaults stay in fieldconv.io) and calls fieldconv.io.  Registered by IO_SUBCOMMANDS.
+# Exit status: 0 done, 1 a batch task failed, 2 a usage or input error (main), 130 interrupted.
 def _io_parser(sub, name, summary, description, examples):
     return sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}.\n\n{description}",
                           epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
@@ -427,54 +470,6 @@ def _cmd_batch(args):
 
 #: Sub-parser builders of the io jobs, in the order of ``fieldconv --help``.
 IO_SUBCOMMANDS = (_add_paint, _add_poisson, _add_convolve, _add_smooth, _add_batch)
-
-
-def build_parser():
-    """The argparse parser of the ``fieldconv`` command."""
-    parser = argparse.ArgumentParser(
-        prog="fieldconv", description="Convolution toolkit for physics and spectroscopy."
-    )
-    parser.add_argument("--version", action="version", version=f"fieldconv {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser("info", help="backends, threads, FFTW wisdom, library versions")
-    p.set_defaults(func=_cmd_info)
-
-    p = sub.add_parser("demo", help="the main job on built-in data")
-    p.add_argument("--size", type=int, default=64, help="grid points per axis (default 64)")
-    p.add_argument("--backend", default=None, help="backend name (default: resolved automatically)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_demo)
-
-    p = sub.add_parser("validate", help="Poisson solvers vs closed-form potentials (table + PNG)")
-    p.add_argument("--quick", action="store_true", help="N = 16, 32 only (a few seconds)")
-    p.add_argument("--sizes", type=int, nargs="+", default=None, help="cells per axis (default 32 64 128)")
-    p.add_argument("--problems", nargs="+", default=None, help="subset of problems (default all)")
-    p.add_argument("--output", default="validation-output", help="directory for the table and the PNG")
-    p.add_argument("--backend", default=None, help="backend name (default numpy)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_validate)
-
-    for add in IO_SUBCOMMANDS:
-        add(sub)
-    return parser
-
-
-def main(argv=None):
-    """Entry point of the ``fieldconv`` console script; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "func", None) is None:
-        parser.print_help()
-        return 0
-    try:
-        return int(args.func(args) or 0)
-    except (ValueError, TypeError, ImportError, OSError) as exc:
-        print(f"fieldconv {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"fieldconv {args.command}: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

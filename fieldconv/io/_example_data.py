@@ -101,7 +101,7 @@ def write_plummer_snapshot(path, n=200_000, *, nfiles=1, scale_radius=1.0, mass=
                           units=units)
 
 
-def plummer_acceleration(positions, *, scale_radius=1.0, mass=1.0, r_max=5.0, box_size=12.0, G=1.0):
+def plummer_acceleration(positions, *, scale_radius=1.0, mass=1.0, r_max=5.0, box_size=12.0, G=None):
     """The closed-form acceleration of :func:`write_plummer_snapshot`'s sphere at `positions`.
 
     Parameters
@@ -111,7 +111,8 @@ def plummer_acceleration(positions, *, scale_radius=1.0, mass=1.0, r_max=5.0, bo
     scale_radius, mass, r_max, box_size
         As given to :func:`write_plummer_snapshot`.
     G : float, optional
-        Gravitational constant in code units (default 1).
+        Gravitational constant in code units (default None: 1, as for every
+        plain-number input in fieldconv).
 
     Returns
     -------
@@ -125,6 +126,7 @@ def plummer_acceleration(positions, *, scale_radius=1.0, mass=1.0, r_max=5.0, bo
     >>> print(np.round(g, 4))  # -G M_P a / (2 a^2)^(3/2), M_P = 1 / f(5) = 1.0606
     [[-0.375  0.     0.   ]]
     """
+    G = 1.0 if G is None else float(G)
     d = np.asarray(positions, dtype=np.float64) - box_size / 2
     a = float(scale_radius)
     m_p = mass / _enclosed_fraction(r_max, a)
