@@ -370,7 +370,7 @@ def _poisson_example(args):
         write_plummer_snapshot(base, 200_000, nfiles=2,
                                units={"length": "kpc", "mass": "1e10 solMass", "velocity": "km/s"})
         if not args.quiet:
-            print(f"built-in snapshot: a Plummer sphere (a = 1 kpc, M = 1e10 solMass, 200,000 particles, 2 files) "
+            print("built-in snapshot: a Plummer sphere (a = 1 kpc, M = 1e10 solMass, 200,000 particles, 2 files) "
                   "in an isolated 12 kpc box; compare with fieldconv.io.plummer_acceleration", file=sys.stderr)
         args.snapshot, args.example = base + ".0.hdf5", False
         return _cmd_poisson(args)
