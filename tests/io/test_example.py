@@ -12,14 +12,8 @@ import pytest
 
 from fieldconv.io import Snapshot, plummer_acceleration, write_plummer_snapshot
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from ._child import ROOT, checkout_env
 
-
-def checkout_env():
-    """The environment of a child process that imports this checkout's fieldconv, not an installed copy."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
-    return env
 
 
 def test_plummer_snapshot_samples_the_profile(tmp_path):

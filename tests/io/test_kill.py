@@ -6,7 +6,6 @@ killed in the middle of an HDF5 file, deterministically."""
 
 import json
 import os
-import pathlib
 import signal
 import subprocess
 import sys
@@ -19,8 +18,9 @@ import pytest
 from fieldconv import _atomic
 from fieldconv.io import Manifest, read_mesh, run_batch, write_snapshot
 
+from ._child import checkout_env
+
 pytestmark = pytest.mark.slow
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 RUNNER = textwrap.dedent(
     """
@@ -74,13 +74,6 @@ def reference(tmp_path_factory):
     assert summary.count("done") == 2 * NSNAP
     (root / "runner.py").write_text(RUNNER)
     return root, _outputs(root / "ref")
-
-
-def checkout_env():
-    """The environment of a child process that imports this checkout's fieldconv, not an installed copy."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
-    return env
 
 
 def _outputs(folder):
