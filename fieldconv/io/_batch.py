@@ -482,12 +482,13 @@ def _terminate(signum, frame):  # pragma: no cover - runs in worker processes
     raise SystemExit(128 + signum)
 
 
-def _execute_in_worker(task, manifest_path, known, dry_run, verify):
+def _execute_in_worker(task, manifest_path, known, dry_run, verify, execute=None):
     """:func:`_execute` in a pool worker, inside the worker's thread scope.
 
     ``fieldconv.backend.threads`` sets FFTW's, numba's and BLAS's threads
     for everything the task calls; a termination ends the process once the
-    write is cleaned up.
+    write is cleaned up.  `execute` (default :func:`_execute`, same
+    arguments) is what runs the task (tests give their own).
     """
     from ..backend import threads
 
@@ -495,7 +496,7 @@ def _execute_in_worker(task, manifest_path, known, dry_run, verify):
         return "failed", "not started: the batch was interrupted (Ctrl-C)", 0.0
     try:
         with threads(_worker_threads):
-            return _execute(task, manifest_path, known, dry_run, verify)
+            return (execute or _execute)(task, manifest_path, known, dry_run, verify)
     except SystemExit as exc:  # SIGTERM from the parent, after atomic_path removed its temporary
         os._exit(exc.code if isinstance(exc.code, int) else 1)
 
@@ -578,15 +579,20 @@ class _Workers:
     def run(self, tasks, manifest_path, known, dry_run, verify, on_result, fn=None, check=None):
         """Run `tasks`; a task whose worker died is retried once alone, to tell it from its victims.
 
-        `fn` (default :func:`_execute_in_worker`) is what a worker calls per task.
+        `fn` (default :func:`_execute`; an importable function with its
+        arguments, for tests) is what a worker runs per task, inside
+        :func:`_execute_in_worker` (its thread scope and interrupt handling).
         """
         from concurrent.futures.process import BrokenProcessPool
 
-        fn = fn or _execute_in_worker
+        args = (manifest_path, known, dry_run, verify)
+
+        def submit(pool, t):
+            return pool.submit(_execute_in_worker, t, *self._args(t, args), fn)
+
         if self.pool is None:
             self.pool = self._new(self.jobs)
-        args = (manifest_path, known, dry_run, verify)
-        futures = {self.pool.submit(fn, t, *self._args(t, args)): t for t in tasks}
+        futures = {submit(self.pool, t): t for t in tasks}
         crashed = []
         for fut in concurrent.futures.as_completed(futures):
             try:
@@ -601,7 +607,7 @@ class _Workers:
         for t in crashed:
             alone = self._new(1)
             try:
-                on_result(t, *alone.submit(fn, t, *self._args(t, args)).result())
+                on_result(t, *submit(alone, t).result())
             except BrokenProcessPool:
                 on_result(t, "failed", "the worker process died (a crash in native code?)", 0.0)
             except BaseException:

@@ -241,3 +241,24 @@ def test_a_crashing_worker_is_reported_and_its_victims_rerun():
         workers.close()
     assert results["bad"][0] == "failed" and "worker process died" in results["bad"][1]
     assert {k: v[0] for k, v in results.items() if k != "bad"} == {"a": "done", "b": "done", "c": "done"}
+
+
+def test_workers_run_on_their_share_of_the_cores(monkeypatch):
+    """jobs=2 on 4 cores: each task runs inside fieldconv.backend.threads(2) (FFTW, numba, BLAS)."""
+    from fieldconv.io._batch import Task, _Workers
+
+    from ._crash import threads_seen
+
+    monkeypatch.setenv("FIELDCONV_NUM_THREADS", "4")  # the cores the batch may use; workers inherit it
+    tasks = [Task("paint", "p", stem, f"/in/{stem}", f"/out/{stem}.h5", {}) for stem in ("a", "b", "c")]
+    results = {}
+    workers = _Workers(2)
+    try:
+        workers.run(tasks, "/out/m.json", {}, False, "stat", lambda t, *r: results.__setitem__(t.stem, r),
+                    fn=threads_seen)
+    finally:
+        workers.close()
+    assert workers.threads == 2
+    for status, reason, _ in results.values():
+        assert status == "done" and reason.startswith("threads=2 "), reason
+        assert reason.endswith("blas=[]") or reason.endswith("blas=[2]"), reason  # limited where BLAS is loaded
