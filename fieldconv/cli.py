@@ -157,6 +157,7 @@ def build_parser():
 
     for add in IO_SUBCOMMANDS:
         add(sub)
+    parser.epilog, parser.formatter_class = IO_EPILOG, argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -474,3 +475,14 @@ IO_SUBCOMMANDS = (_add_paint, _add_poisson, _add_convolve, _add_smooth, _add_bat
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+#: Examples under ``fieldconv --help`` (each subcommand's ``--help`` has its own).
+IO_EPILOG = """examples:
+  fieldconv info                                   what runs here: backends, threads, versions
+  fieldconv demo                                   the main job on built-in data
+  fieldconv validate --quick                       solvers against closed forms, N = 16, 32
+  fieldconv poisson --example -o plummer.h5        density, potential, forces of a built-in Plummer sphere
+  fieldconv poisson snap.hdf5 --shape 256 --scheme cic -o out.h5
+  fieldconv batch runs.toml --jobs 4               many files, resumable: rerun to finish
+  fieldconv COMMAND --help                         options of COMMAND, with examples
+"""

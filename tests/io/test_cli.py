@@ -28,6 +28,9 @@ def test_top_level_help_lists_the_io_commands(capsys):
     out = capsys.readouterr().out
     for cmd in IO_COMMANDS:
         assert f"    {cmd} " in out
+    examples = out.split("examples:\n", 1)[1]  # and an example of the main jobs
+    for cmd in ("poisson", "batch", "demo"):
+        assert f"  fieldconv {cmd} " in examples
 
 
 @pytest.fixture
