@@ -469,13 +469,6 @@ def _cmd_batch(args):
     return summary.exit_code
 
 
-#: Sub-parser builders of the io jobs, in the order of ``fieldconv --help``.
-IO_SUBCOMMANDS = (_add_paint, _add_poisson, _add_convolve, _add_smooth, _add_batch)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
 #: Examples under ``fieldconv --help`` (each subcommand's ``--help`` has its own).
 IO_EPILOG = """examples:
   fieldconv info                                   what runs here: backends, threads, versions
@@ -486,3 +479,11 @@ IO_EPILOG = """examples:
   fieldconv batch runs.toml --jobs 4               many files, resumable: rerun to finish
   fieldconv COMMAND --help                         options of COMMAND, with examples
 """
+
+
+#: Sub-parser builders of the io jobs, in the order of ``fieldconv --help``.
+IO_SUBCOMMANDS = (_add_paint, _add_poisson, _add_convolve, _add_smooth, _add_batch)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

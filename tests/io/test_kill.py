@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from fieldconv import _atomic
-from fieldconv.io import Manifest, read_mesh, run_batch, write_snapshot
+from fieldconv.io import Manifest, read_mesh, write_snapshot
 
 from ._child import checkout_env
 
@@ -56,7 +56,12 @@ RUNNER = textwrap.dedent(
         except BatchInterrupted as exc:
             print(exc.summary.format(), flush=True)
             sys.exit(130)
-        print(summary.format(), flush=True)
+        print(summary.format(verbose=True), flush=True)
+        if len(sys.argv) > 3:  # the status of each output, for the test
+            import json
+
+            with open(sys.argv[3], "w") as fh:
+                json.dump([[os.path.basename(r.task.output), r.status] for r in summary.results], fh)
         sys.exit(summary.exit_code)
     """
 )
@@ -85,6 +90,26 @@ NSNAP, NPART, SHAPE = (8, 20000, 32) if FULL else (4, 4000, 16)
 TOTAL = 2 * NSNAP  # a poisson and a chained convolve output per snapshot
 MIN_DONE = 3 if FULL else 2  # outputs finished before the signal (the rerun must skip them)
 PACE = 0.0 if FULL else 0.3  # s before each task of the killed run (the full size runs unpaced)
+# Every run (the reference, the killed one, the rerun) in a fresh process with a fixed FFTW
+# planner and thread count: outputs compared bit for bit must come from the same FFT plans
+# (FFTW_MEASURE chooses by timing, and this process's wisdom from other tests would leak into
+# its plans; docs/io.md, reproducibility), and no process pays FFTW_MEASURE's planning.
+ENV = {"FIELDCONV_FFTW_PLANNER": "FFTW_ESTIMATE", "FIELDCONV_NUM_THREADS": "1"}
+
+
+def _run(root, cfg, jobs, *, pace=0.0, results=None, **popen):
+    argv = [sys.executable, str(root / "runner.py"), str(cfg), str(jobs)] + ([str(results)] if results else [])
+    env = {**checkout_env(), **ENV, "KILL_TEST_PACE": str(pace)}
+    return subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **popen)
+
+
+def _run_to_end(root, cfg, jobs):
+    """Run the batch of `cfg` in a fresh process; (exit status, output, {output name: status})."""
+    results = cfg.with_suffix(".results.json")
+    proc = _run(root, cfg, jobs, results=results)
+    text = proc.communicate(timeout=600)[0].decode()
+    status = dict(json.loads(results.read_text())) if results.exists() else {}
+    return proc.returncode, text, status
 
 
 @pytest.fixture(scope="module")
@@ -97,9 +122,9 @@ def reference(tmp_path_factory):
         pos = (rng.random((NPART, 3)) * 5.0).astype(np.float32)
         write_snapshot(root / "snaps" / f"snap_{i:03d}.hdf5", {1: {"positions": pos, "masses": 1.0}}, box_size=5.0)
     (root / "ref.toml").write_text(CONFIG.format(out="ref", shape=SHAPE))
-    summary = run_batch(root / "ref.toml")
-    assert summary.count("done") == TOTAL
     (root / "runner.py").write_text(RUNNER)
+    code, text, status = _run_to_end(root, root / "ref.toml", 1)
+    assert code == 0 and list(status.values()) == ["done"] * TOTAL, text
     return root, _outputs(root / "ref")
 
 
@@ -162,9 +187,7 @@ def _interrupt(root, out, jobs, sig):
     cfg = root / f"cfg_{out.parent.name}_{out.name}.toml"
     cfg.write_text(CONFIG.format(out=str(out), shape=SHAPE))
     manifest = out / "fieldconv-manifest.json"
-    proc = subprocess.Popen([sys.executable, str(root / "runner.py"), str(cfg), str(jobs)], cwd=root,
-                            env={**checkout_env(), "KILL_TEST_PACE": str(PACE)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = _run(root, cfg, jobs, pace=PACE, start_new_session=True)
     state = None
     try:
         deadline, n, last = time.monotonic() + 300, 0, 0.0
@@ -227,11 +250,11 @@ def test_kill_halfway_then_resume(reference, tmp_path, sig, jobs):
     before = _stamps(out)
 
     # 2. rerun: finished outputs are recognised by hash, the rest is made
-    summary = run_batch(cfg, jobs=jobs)
-    report = f"killed run:\n{text}\nrerun:\n{summary.format(verbose=True)}\npresent before: {present} {state}"
-    assert summary.ok, report
-    skipped = {os.path.basename(r.task.output) for r in summary.results if r.status in ("up-to-date", "adopted")}
-    done = {os.path.basename(r.task.output) for r in summary.results if r.status == "done"}
+    code, retext, status = _run_to_end(root, cfg, jobs)
+    report = f"killed run:\n{text}\nrerun:\n{retext}\npresent before: {present} {state}"
+    assert code == 0, report
+    skipped = {name for name, st in status.items() if st in ("up-to-date", "adopted")}
+    done = {name for name, st in status.items() if st == "done"}
     assert skipped == set(present) and done == set(ref) - set(present), report
     after = _stamps(out)
     assert all(after[n] == before[n] for n in present), report  # not rewritten
