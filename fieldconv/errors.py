@@ -11,6 +11,7 @@ __all__ = [
     "FieldconvError",
     "BackendUnavailableError",
     "HostDeviceCopyError",
+    "FileFormatError",
     "FieldconvWarning",
     "AccuracyWarning",
 ]
@@ -39,6 +40,19 @@ class HostDeviceCopyError(FieldconvError, TypeError):
     a NumPy array given to the ``"cupy"`` backend (or a device array given to a
     CPU backend) raises this error unless the caller asked for the copy, for
     example with ``backend.asarray(x, copy=True)``.
+    """
+
+
+class FileFormatError(FieldconvError, ValueError):
+    """A file cannot be read faithfully: truncated, corrupt, inconsistent or not in the expected format.
+
+    Raised by the readers of :mod:`fieldconv.io` instead of returning
+    different data: a count that does not match the data, a missing end
+    marker (``##END=`` in JCAMP-DX, ``# end`` in fieldconv CSV), a failed
+    checksum (CRC-32 in files fieldconv writes, HDF5's fletcher32), a header
+    that contradicts the data, bytes that are not text.  The message names
+    the file and what is wrong.  It subclasses :class:`ValueError`, so
+    ``except ValueError`` keeps working.
     """
 
 
