@@ -15,7 +15,7 @@ from .._nan_policy import (
     refuse_nan,
 )
 from .._units import attach, strip, strip_spacing
-from .._validate import as_spacing
+from .._validate import as_spacing, check_order
 from ..backend import get_backend
 
 __all__ = ["smooth_laplacian"]
@@ -90,6 +90,7 @@ def smooth_laplacian(field, lam, spacing=1.0, *, order=2, nan_policy="propagate"
         if lam_unit is not None:
             raise ValueError("lam is a Quantity but spacing is not: give spacing with units too")
     nan_policy = check_nan_policy(nan_policy)
+    order = check_order(order)
     be = get_backend(backend, like=field)
     xp = be.xp
     f = be.asarray(field)

@@ -270,10 +270,13 @@ def as_data(y, name="y"):
     """``(y as a float64 host array, the result dtype)``: the dtype table; complex or non-numeric data raise.
 
     Spectra are computed in float64 and returned in the dtype of the table
-    (float32 stays float32): ``TypeError`` names `name` and the dtype for
-    complex data (no ComplexWarning, no dropped imaginary part).
+    (float32 stays float32; a non-native byte order is accepted):
+    ``TypeError`` names `name` and the dtype for complex, string or date
+    data (no ComplexWarning, no dropped imaginary part).
     """
     a = np.asarray(y)
+    if a.dtype.byteorder not in "=|":  # big-endian data (e.g. from a FITS file): same values, native order
+        a = a.astype(a.dtype.newbyteorder("="))
     dt = result_dtype(a.dtype, name=name)
     return a.astype(np.float64, copy=False), dt
 

@@ -278,6 +278,14 @@ def test_kernel_object_matches_filter(rng):
 
 
 # ------------------------------------------------------------------ extensions
+@pytest.mark.parametrize("p,d", [(0, 1), (1, 2), (2, 3)], ids=str)
+def test_nonuniform_derivative_above_order_is_zero(p, d):
+    # scipy's rule, as savgol_filter's: was an IndexError (fuzz finding)
+    x = np.arange(9.0) ** 1.5
+    out = savgol_filter_nonuniform(x, x**2, 5, p, deriv=d)
+    assert np.array_equal(out, np.zeros(9)) and out.dtype == np.float64
+
+
 @pytest.mark.parametrize("p", [0, 1, 2, 3, 4])
 def test_nonuniform_reproduces_polynomials(p, rng):
     for trial in range(3):

@@ -51,3 +51,23 @@ def test_dtype_table(name, dtype, expected):
     ref = CALLS[name](y.astype(np.float64))
     # computed in float64 and rounded once to the output dtype
     np.testing.assert_allclose(out, ref.astype(expected), rtol=2 * np.finfo(expected).eps, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ["resample", "convolve_instrument", "normalize", "Spectrum", "interp"])
+@pytest.mark.parametrize("dtype", [">f8", ">f4"])
+def test_big_endian_data_are_accepted(name, dtype):
+    # a spectrum from a big-endian file (FITS) is the same numbers: same result, native-order output
+    y = (1 + np.exp(-0.5 * ((X - 1700.0) / 40.0) ** 2) * 100).astype(dtype)
+    out = CALLS[name](y)
+    ref = CALLS[name](y.astype(y.dtype.newbyteorder("=")))
+    assert out.dtype == ref.dtype and out.dtype.isnative
+    np.testing.assert_array_equal(out, ref)
+
+
+@pytest.mark.parametrize("dtype", ["<U4", "datetime64[s]", object])
+def test_non_numeric_spectra_are_refused(dtype):
+    y = np.arange(181).astype(dtype)
+    with pytest.raises(TypeError, match=r"y must have a numeric dtype"):
+        resample(y, X, np.linspace(3990.0, 410.0, 40))
+    with pytest.raises(TypeError, match=r"y must have a numeric dtype"):
+        normalize(y)

@@ -222,3 +222,8 @@ def test_complex_spectra_are_refused_without_a_complex_warning(call):
         warnings.simplefilter("error")  # the ComplexWarning that used to be all there was
         with pytest.raises(TypeError, match=r"must be real"):
             call()
+
+
+def test_smooth_laplacian_checks_order_even_for_the_identity():
+    with pytest.raises(ValueError, match=r"order must be one of 2, 4, 6; got 3"):
+        smooth_laplacian(np.ones(4), 0.0, order=3)
