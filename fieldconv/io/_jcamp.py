@@ -132,8 +132,10 @@ def _xydata(path, lines, labels, data):
         _xcheck(path, "##DELTAX", _number(path, labels, "DELTAX"), dx, 1e-6 * abs(dx) + 0.5 * abs(xf) / n)
     fy = _number(path, labels, "FIRSTY")
     if fy is not None:
-        yf = _number(path, labels, "YFACTOR") or 1.0
-        _xcheck(path, "first ordinate (##FIRSTY)", y[0], fy, 0.5 * abs(yf) + 1e-6 * abs(fy))
+        # ##FIRSTY is the first ordinate in real units, printed to a few digits: 1e-3 relative (an edited
+        # ##YFACTOR moves it by a factor), or 1e-9 of the largest |y| for a first value near 0
+        tol = 1e-3 * max(abs(fy), abs(y[0])) + 1e-9 * float(np.max(np.abs(y)))
+        _xcheck(path, "first ordinate (##FIRSTY)", y[0], fy, tol)
     printed = buf.getvalue().strip()
     if printed:  # the package prints (instead of raising) failed X/Y checks and length mismatches
         raise fail(path, f"the data table fails its own checks: {printed.splitlines()[0]}")

@@ -377,6 +377,22 @@ def interp(x_new, x, y, *, axis=-1, fill_value=np.nan):
     return attach(np.moveaxis(out, -1, axis) if q.ndim == 1 else out, yunit)
 
 
+def _dnu_dv(ax, values):
+    """``|d nu / d v|`` at `values` of an axis like `ax` (nu the absolute wavenumber in cm^-1).
+
+    Absolute spectral quantities are proportional (frequency) or reciprocal
+    (wavelength) to the wavenumber, so ``|d nu / d v| = |nu / v|``; a Raman
+    shift is the laser wavenumber minus nu: ``|d nu / d v|`` is the unit's
+    scale to cm^-1.
+    """
+    import astropy.units as u
+
+    if ax.kind == "raman_shift":
+        return np.full(np.shape(values), abs((1.0 * ax.unit).to_value(u.cm**-1)))
+    nu = u.Quantity(values, ax.unit).to_value(u.cm**-1, equivalencies=u.spectral())
+    return np.abs(nu / values)
+
+
 def convert_spectrum(axis, y, unit, *, n=None, kind=None, laser_wavelength=None, density=False, spectral_axis=-1):
     """Convert a spectrum's axis unit, resampling on an even grid if non-linear.
 
@@ -394,7 +410,9 @@ def convert_spectrum(axis, y, unit, *, n=None, kind=None, laser_wavelength=None,
         As in :meth:`SpectralAxis.to` (Raman shifts).
     density : bool, optional
         True if `y` is a spectral density (per unit of the axis): the values
-        are multiplied by the Jacobian ``|d old / d new|``.  False (default)
+        are multiplied by the Jacobian ``|d old / d new|``, in closed form
+        (absolute spectral quantities are proportional or reciprocal to the
+        wavenumber).  False (default)
         for absorbance/transmittance, which are per-point quantities.
     spectral_axis : int, optional
         Axis of `y` along the spectrum (default -1).
@@ -435,7 +453,8 @@ def convert_spectrum(axis, y, unit, *, n=None, kind=None, laser_wavelength=None,
     if density:
         old_at_new = new.to(axis.unit, kind="raman_shift" if axis.kind == "raman_shift" else None,
                             laser_wavelength=axis.laser_wavelength).values
-        jac = np.abs(np.gradient(old_at_new, grid))
+        # exact |d old / d new| = |d nu / d new| / |d nu / d old| (nu the absolute wavenumber)
+        jac = _dnu_dv(new, grid) / _dnu_dv(axis, old_at_new)
         shape = [1] * y_new.ndim
         shape[spectral_axis] = m
         y_new = y_new * jac.reshape(shape)

@@ -120,7 +120,9 @@ def correct_baseline(y, x, method="asls", *, axis=-1, **options):
     ImportError
         pybaselines is not installed (``pip install pybaselines``).
     ValueError
-        Unknown method, non-monotonic `x`.
+        Unknown method, non-monotonic `x`, NaN or inf in `y`.
+    TypeError
+        Complex or non-numeric `y`.
 
     Examples
     --------
@@ -145,15 +147,35 @@ def correct_baseline(y, x, method="asls", *, axis=-1, **options):
         raise ValueError(f"method must be a pybaselines.Baseline method (e.g. 'asls', 'arpls', 'rubberband'); got {method!r}")
     y, yunit = strip(y, "y")
     ym, dt = samples_last(y, axis, xv.shape[0])
+    bad = int(np.count_nonzero(~np.isfinite(ym)))
+    if bad:
+        raise ValueError(
+            f"y contains {bad} NaN/inf value(s): correct_baseline fits every sample; drop or interpolate them first "
+            "(e.g. fieldconv.smoothing.savgol_filter_nan fills masked samples)"
+        )
     flat = ym.reshape(-1, xv.shape[0])
     base = np.empty_like(flat)
     for i, row in enumerate(flat):
         r = row[::-1] if xv[0] > xv[-1] else row
-        b = np.asarray(fn(r, **options)[0], dtype=np.float64)
+        b = _fit_baseline(fn, method, xv[::-1] if xv[0] > xv[-1] else xv, r, options)
         base[i] = b[::-1] if xv[0] > xv[-1] else b
     base = np.moveaxis(base.reshape(ym.shape), -1, axis)
     corrected = (np.moveaxis(ym, -1, axis) - base).astype(dt, copy=False)
     return attach(corrected, yunit), attach(base.astype(dt, copy=False), yunit)
+
+
+def _fit_baseline(fn, method, xa, r, options):
+    """One baseline; a rubber band of collinear points is the line itself (Qhull refuses a flat hull)."""
+    try:
+        return np.asarray(fn(r, **options)[0], dtype=np.float64)
+    except Exception as exc:
+        if method != "rubberband" or type(exc).__name__ != "QhullError":
+            raise
+        line = r[0] + (r[-1] - r[0]) * (xa - xa[0]) / (xa[-1] - xa[0])
+        # collinear to rounding (the lower convex hull of a line is the line): the spectrum is its own baseline
+        if np.all(np.abs(r - line) <= 64 * np.finfo(np.float64).eps * (np.abs(r).max() + np.abs(line).max())):
+            return r.copy()
+        raise ValueError(f"the rubber-band baseline failed ({exc.__class__.__name__}: degenerate hull)") from None
 
 
 _NORMS = ("snv", "minmax", "vector", "area")
@@ -280,7 +302,7 @@ def penetration_depth(wavenumber, *, n_crystal, n_sample, angle=45.0):
     ------
     ValueError
         No total internal reflection (``sin(theta) <= n2/n1``), or
-        non-positive inputs.
+        non-positive or non-finite inputs.
 
     Examples
     --------
@@ -299,8 +321,9 @@ def penetration_depth(wavenumber, *, n_crystal, n_sample, angle=45.0):
         )
     nu, nunit = strip(wavenumber, "wavenumber", "1 / cm")
     nu = np.asarray(nu, dtype=np.float64)
-    if np.any(nu <= 0):
-        raise ValueError(f"wavenumber must be positive; got {int(np.sum(nu <= 0))} values <= 0")
+    if not np.all(nu > 0) or not np.all(np.isfinite(nu)):
+        raise ValueError(f"wavenumber must be positive and finite; got {int(np.sum(~(nu > 0) | ~np.isfinite(nu)))} "
+                         "values that are not")
     depth = (1e4 / nu) / (2 * math.pi * n1 * math.sqrt(arg))
     if nunit is None:
         return depth

@@ -205,8 +205,9 @@ def test_jcamp_cut_inside_the_last_number_is_an_error(tmp_path):
     (("##FIRSTX=4000.0", "##FIRSTX=4010.0"), r"first abscissa \(##FIRSTX\)"),
     (("##NPOINTS=60", "##NPOINTS=59"), r"##NPOINTS=59 but the XYDATA table holds 60 values"),
     (("##FIRSTY=", "##FIRSTY=1"), r"first ordinate \(##FIRSTY\)"),
+    (("##YFACTOR=1", "##YFACTOR=2"), r"first ordinate \(##FIRSTY\)"),
     (("##XYDATA=(X++(Y..Y))", "##XYDATA=(X++(R..R))"), r"not supported"),
-], ids=["lastx", "firstx", "npoints", "firsty", "table"])
+], ids=["lastx", "firstx", "npoints", "firsty", "yfactor", "table"])
 def test_jcamp_edited_header_is_an_error(tmp_path, edit, match):
     p = tmp_path / "s.jdx"
     write_jcamp(p, ONE)
