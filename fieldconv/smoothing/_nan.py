@@ -96,8 +96,11 @@ def savgol_filter_nan(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, 
     h = window_length // 2
     t = np.arange(-h, h + 1, dtype=np.float64) / max(h, 1)
     p = polyorder
-    if deriv > p:
-        res = xp.where(valid, xp.zeros_like(x64), x64) if not fill else xp.zeros_like(x64)
+    if deriv > p:  # the fit's derivative is 0 where there is a fit (polyorder + 1 valid samples), else NaN
+        count = correlate(m, np.ones(window_length), mode="constant", axes=(ax,), backend=be)
+        res = xp.where(count >= (p + 0.5), xp.zeros_like(x64), xp.full_like(x64, float("nan")))
+        if not fill:
+            res = xp.where(valid, res, xp.full_like(x64, float("nan")))
         return attach(xp.astype(res, be.dtype(dt)), unit)
     # moment sums over each window (zero outside the data): the engine sums them directly, or by FFT for long
     # windows (the data hold no NaN any more)

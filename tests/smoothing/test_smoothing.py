@@ -331,6 +331,16 @@ def test_nan_aware_equals_savgol_interior_without_nan(rng):
     np.testing.assert_allclose(savgol_filter_nan(x, 9, 3)[:, 4:-4], savgol_filter(x, 9, 3)[:, 4:-4], rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("fill", [True, False])
+def test_nan_aware_derivative_above_order_follows_the_nan_rules(fill):
+    # deriv > polyorder: 0 where a fit exists, NaN where fewer than polyorder + 1 samples are valid (was 0 there)
+    x = np.array([0.1257, -0.1321, np.nan, 0.1049, np.nan])
+    got = savgol_filter_nan(x, 3, 1, deriv=2, fill=fill)
+    # windows (edges truncated): {0,1}, {0,1,2}, {1,2,3}, {2,3,4}, {3,4} -> valid counts 2, 2, 2, 1, 1
+    want = np.array([0.0, 0.0, 0.0 if fill else np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(got, want)
+
+
 def test_nan_aware_too_few_points_is_nan():
     x = np.full(20, np.nan)
     x[[3, 10]] = 1.0
