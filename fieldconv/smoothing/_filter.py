@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import _sgcoeffs
 from .._dtypes import result_dtype
-from .._units import attach, is_quantity, product, strip
+from .._units import attach, is_quantity, product, strip, strip_like
 from .._validate import one_axis, check_choice, check_positive
 from ..backend import get_backend
 from ..convolution import correlate
@@ -181,7 +181,8 @@ def savgol_filter(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode
     ValueError
         Unknown `mode`; ``polyorder >= window_length``; ``mode="interp"`` with
         `window_length` longer than `x` along `axis`; bad `delta`; a Quantity
-        `window_length` without a Quantity `delta`; ``window_length *
+        `window_length` without a Quantity `delta` or in a unit that does
+        not convert to the unit of `delta`; ``window_length *
         (polyorder + 1) > 2**26``.
     TypeError
         Non-integer `window_length`/`polyorder`/`deriv`, complex `x`.
@@ -220,7 +221,7 @@ def savgol_filter(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, mode
                 "window_length given as a Quantity (a physical width) needs delta as a Quantity "
                 f"(the sample spacing); got delta={delta!r}"
             )
-        window_length = window_length_from_width(window_length.to_value(dunit), delta)
+        window_length = window_length_from_width(strip_like(window_length, "window_length", dunit, ref_name="delta"), delta)
     window_length, polyorder, deriv = _sgcoeffs.check_window(window_length, polyorder, deriv)
     delta = _sgcoeffs.check_delta(delta)
     check_choice("mode", mode, SAVGOL_MODES)

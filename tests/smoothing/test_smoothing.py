@@ -461,6 +461,32 @@ def test_errors(call, exc, match):
         call()
 
 
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda u: savgol_filter(np.ones(20), 5 * u.s, 2, delta=0.5 * u.m), r"window_length must have units convertible to m; got s"),
+        (lambda u: suggest_window(5 * u.s, 0.5 * u.m), r"fwhm must have units convertible to m; got s"),
+        (lambda u: suggest_window(5 * u.m, 0.5 * u.m, resolution=2 * u.s), r"resolution must have units convertible to m; got s"),
+        (lambda u: suggest_window(5 * u.m, 0.5), r"fwhm is a Quantity but spacing is not"),
+    ],
+    ids=["savgol_filter-window_length", "suggest_window-fwhm", "suggest_window-resolution", "suggest_window-plain-spacing"],
+)
+def test_window_quantity_in_wrong_units_names_the_parameter(call, match):
+    # fuzz F37: astropy's "'s' (time) and 'm' (length) are not convertible" named no parameter
+    import astropy.units as u
+
+    with pytest.raises(ValueError, match=match):
+        call(u)
+
+
+def test_window_quantity_in_other_units_of_the_same_dimension():
+    import astropy.units as u
+
+    assert suggest_window(10 * u.mm, 0.05 * u.cm, polyorder=4) == suggest_window(10.0, 0.5, polyorder=4)
+    x = np.sin(np.linspace(0, 3, 60))
+    np.testing.assert_array_equal(savgol_filter(x, 0.5 * u.cm, 2, delta=1 * u.mm), savgol_filter(x, 5, 2))
+
+
 # ------------------------------------------------------------------ properties
 @given(st.integers(1, 6).map(lambda h: 2 * h + 1), st.integers(0, 4), st.integers(0, 2),
        st.sampled_from(SAVGOL_MODES))
