@@ -315,7 +315,7 @@ def test_smooth_laplacian():
         (lambda: smooth_laplacian(np.ones(4), -1.0), ValueError, "lam must be finite and >= 0"),
     ],
     ids=["nan", "inf-iso", "overflow", "spacing", "ndim", "f16-iso", "newton-2d", "log-3d", "thin-discrete", "green", "bc", "order",
-         "complex", "shape", "short-axis", "window", "G", "lam"],
+         "complex", "complex-solver-solve", "complex-solver-forces", "shape", "short-axis", "window", "G", "lam"],
 )
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
