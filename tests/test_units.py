@@ -248,13 +248,13 @@ def test_units_round_trip(name):
         (lambda: poisson.solve_poisson(F3 * K, 1 * m), "density must be a mass per length"),
         (lambda: spectra.convolve_instrument(BAND, 1 / cm, 8 * u.nm), "resolution must have units convertible to 1 / cm"),
         (lambda: spectra.resample(BAND, NU, NU[::4], resolution=8 / cm), "resolution is a Quantity but x is not"),
-        (lambda: assign.paint(POS * u.kpc, box_size=1.0, shape=(4, 4)), "positions is a Quantity but box_size is not"),
+        (lambda: assign.paint(POS * u.s, box_size=1.0, shape=(4, 4)), "positions must be a length"),
         (lambda: stencil.laplacian(F3 * K, [0.5 * m, 2 * s, 0.5 * m]), r"spacing\[1\] must have units convertible to m"),
         (lambda: filters.spectral_filter(F2, 0.3 * m), "width is a Quantity but spacing is not"),
         (lambda: spectra.Spectrum(spectra.SpectralAxis(NU), BAND * K), "y must be a plain array"),
     ],
     ids=["poisson-spacing-time", "poisson-density-kelvin", "resolution-nm-vs-cm-1", "resolution-plain-axis",
-         "positions-plain-box", "mixed-spacing", "width-plain-spacing", "spectrum-quantity-y"],
+         "positions-time-plain-box", "mixed-spacing", "width-plain-spacing", "spectrum-quantity-y"],
 )
 def test_wrong_dimensions_raise(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
