@@ -12,17 +12,20 @@ import importlib
 import inspect
 
 import astropy.units as u
+from astropy import constants
 import numpy as np
 import pytest
 
 import fieldconv
-from fieldconv import assign, convolution, filters, kernels, poisson, smoothing, spectra, stencil
+from fieldconv import assign, convolution, filters, kernels, pm, poisson, smoothing, spectra, stencil
 
 RNG = np.random.default_rng(11)
 F1 = RNG.standard_normal(32)
 F2 = RNG.standard_normal((12, 10))
 F3 = RNG.standard_normal((8, 8, 8))
 POS = RNG.random((50, 2)) * 2.0
+POS3 = RNG.random((50, 3)) * 2.0
+G_SI = float(constants.G.si.value)
 NU = np.linspace(1800.0, 1600.0, 201)  # cm^-1, descending
 BAND = np.exp(-0.5 * ((NU - 1700.0) / 3.0) ** 2)
 m, s, K, kg, cm = u.m, u.s, u.K, u.kg, u.cm
@@ -113,6 +116,12 @@ CASES = {
                       lambda: assign.bucket(POS, box_size=2.0, shape=(4, 4))[0]),
     "assign.window": (lambda: assign.window(np.linspace(0, 3, 5) / m, "cic", 50 * cm), None,
                       lambda: assign.window(np.linspace(0, 3, 5), "cic", 0.5)),
+    "pm.accelerations": (lambda: pm.accelerations(POS3 * m, masses=np.ones(50) * kg, box_size=2 * m, shape=(4, 4, 4)),
+                         m / s**2,
+                         lambda: pm.accelerations(POS3, masses=np.ones(50), box_size=2.0, shape=(4, 4, 4), G=G_SI)),
+    "pm.ParticleMesh": (lambda: pm.ParticleMesh((4, 4, 4), 2 * m).accelerations(POS3 * m, masses=np.ones(50) * kg),
+                        m / s**2,
+                        lambda: pm.ParticleMesh((4, 4, 4), 2.0, G=G_SI).accelerations(POS3, masses=np.ones(50))),
     "assign.compensate": (lambda: assign.compensate(np.ones((4, 3), complex) * kg, "cic"), kg,
                           lambda: assign.compensate(np.ones((4, 3), complex), "cic")),
     # smoothing
