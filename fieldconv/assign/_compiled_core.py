@@ -129,16 +129,26 @@ def _bspline_deriv(p, f, w, a):
 
 @kernel
 def _wrapped(x, org, invh, shift, nf):
-    """Grid coordinate of position `x` on a periodic axis of `nf` cells, wrapped into [0, nf) in float64."""
-    t = (np.float64(x) - org) * invh - shift
-    if not (t >= 0.0 and t < nf):
-        t = t - nf * np.floor(t / nf)
-        if t < 0.0:
-            t += nf
+    """Grid coordinate of position `x` on a periodic axis of `nf` cells, less `shift`, wrapped into [0, nf).
+
+    The coordinate ``(x - org) / h`` is wrapped first, with the exact ``fmod``,
+    and shifted after, so a position many boxes away (even beyond 2**53
+    cells, where a shift of 1/2 would round away) lands where it is.
+    """
+    u = (np.float64(x) - org) * invh
+    if not (u >= 0.0 and u < nf):
+        u = np.fmod(u, nf)
+        if u < 0.0:
+            u += nf
+        if u >= nf:  # a tiny negative u plus nf rounds to nf
+            u -= nf
+        if not (u >= 0.0 and u < nf):  # non-finite: refused by the pre-pass; never an index out of range
+            u = 0.0
+    t = u - shift
+    if t < 0.0:
+        t += nf
         if t >= nf:
             t -= nf
-        if not (t >= 0.0 and t < nf):
-            t = 0.0
     return t
 
 

@@ -7,6 +7,8 @@ blocks of ``BLOCK`` particles; the dropped mass is summed per block and the
 blocks in order, so it is the same for any number of threads.
 """
 
+import math
+
 import numpy as np
 
 from . import _pool
@@ -19,11 +21,15 @@ BLOCK = 4096
 
 @kernel
 def _count_nonfinite(flat, i0, i1):
+    """(#non-finite values, largest |finite value|) of flat[i0:i1]."""
     nb = 0
+    big = 0.0
     for j in range(i0, i1):
-        v = flat[j]
-        nb += (v - v) != 0  # NaN and +-inf give NaN (branch-free, vectorisable)
-    return nb
+        v = np.float64(flat[j])
+        bad = (v - v) != 0  # NaN and +-inf give NaN (branch-free, vectorisable)
+        nb += bad
+        big = max(big, 0.0 if bad else abs(v))
+    return nb, big
 
 
 @kernel
@@ -80,6 +86,10 @@ def _outside_blocks(pos, cells, use_cells, wts, use_w, wscale, org, invh, shape,
 def scan(pos, cells, use_cells, wts, use_w, wscale, org, invh, shape, periodic, p):
     """Pre-pass: (#non-finite coordinates, #non-finite weights, #outside, lo, hi, dropped mass).
 
+    #non-finite coordinates is -1 when the positions are finite but a grid
+    coordinate ``(x - origin) / h`` is not (then the last entry is the
+    largest ``|x|``).
+
     A non-periodic particle is outside when a tap with a nonzero weight falls
     outside the mesh; lo/hi are the min/max per axis of the outside
     particles' coordinates; the dropped mass is the weight of those taps.
@@ -89,13 +99,18 @@ def scan(pos, cells, use_cells, wts, use_w, wscale, org, invh, shape, periodic, 
     nt = _pool.num_threads(max(1, n // BLOCK))
     flat = pos.reshape(-1)
     cut = _pool.split(flat.shape[0], nt)
-    bad_x = sum(_pool.run(lambda t: _count_nonfinite(flat, cut[t], cut[t + 1]), nt))
+    parts = _pool.run(lambda t: _count_nonfinite(flat, cut[t], cut[t + 1]), nt)
+    bad_x = sum(b for b, _ in parts)
+    big = max((m for _, m in parts), default=0.0)
     bad_w = 0
     if use_w:
         cw = _pool.split(wts.shape[0], nt)
-        bad_w = sum(_pool.run(lambda t: _count_nonfinite(wts, cw[t], cw[t + 1]), nt))
+        bad_w = sum(b for b, _ in _pool.run(lambda t: _count_nonfinite(wts, cw[t], cw[t + 1]), nt))
     lo = np.full(ndim, np.inf)
     hi = np.full(ndim, -np.inf)
+    if not use_cells and not bad_x and not math.isfinite((float(big) + float(np.abs(org).max())) * float(invh.max())):
+        # (x - origin) / h overflows float64: no cell can be computed for such a position
+        return -1, bad_w, 0, lo, hi, big
     if periodic or bad_x or bad_w or n == 0:
         return bad_x, bad_w, 0, lo, hi, 0.0
     nblk = (n + BLOCK - 1) // BLOCK

@@ -132,8 +132,8 @@ def compensate(field_k, scheme, *, shape=None, aliasing=False, interlaced=False,
             f"field_k must be a complex Fourier-space field (the rfftn of a painted mesh); got a {what} array "
             f"of dtype {field_k.dtype} (transform it first, e.g. numpy.fft.rfftn(mesh))"
         )
-    if field_k.ndim < 1:
-        raise ValueError("field_k must have at least one axis; got a 0-d array")
+    if field_k.ndim < 1 or any(int(n) < 1 for n in field_k.shape):
+        raise ValueError(f"field_k must have at least one mode along every axis; got shape {tuple(field_k.shape)}")
     mshape = tuple(int(n) for n in field_k.shape)
     ndim = len(mshape)
     if shape is None:

@@ -71,18 +71,29 @@ def grid(box_size, shape, origin, ndim, unit=None):
     box, box_unit = strip_spacing(box_size, "box_size", dimension="length")
     unit = box_unit if box_unit is not None else unit  # the box's unit comes first (length_unit)
     box = as_spacing(box, ndim, name="box_size")
+    if isinstance(origin, (str, bytes)) or origin is None or np.ndim(origin) > 1:
+        raise TypeError(f"origin must be a number or a sequence of one number per axis; got {origin!r}")
     if np.ndim(origin) == 0:
         origin = (origin,) * ndim
     origin_v = []
     for i, o in enumerate(origin):
         o, _ = strip(o, "origin", unit)
-        o = float(o)
+        try:
+            o = float(o)
+        except (TypeError, ValueError):
+            raise TypeError(f"origin must be a number or a sequence of one number per axis; got {origin!r}") from None
         if not math.isfinite(o):
             raise ValueError(f"origin[{i}] must be finite; got {o}")
         origin_v.append(o)
     if len(origin_v) != ndim:
         raise ValueError(f"origin must be a scalar or have one entry per axis ({ndim}); got {len(origin_v)}")
     h = tuple(b / n for b, n in zip(box, shape))
+    for i, hh in enumerate(h):
+        if not (hh > 0 and math.isfinite(1.0 / hh)):
+            raise ValueError(
+                f"box_size[{i}] / shape[{i}] = {hh:.6g} is too small: the cell size must have a finite inverse "
+                f"(box_size[{i}] = {box[i]:.6g}); measure the box in another unit"
+            )
     return box, unit, tuple(origin_v), h
 
 
@@ -198,11 +209,17 @@ def scan(pos, cells, w, origin, h, shape, periodic, p, outside, wdummy=np.float6
         np.asarray(origin, np.float64), 1.0 / np.asarray(h, np.float64),
         np.asarray(shape, np.int64), periodic, p,
     )
-    raise_scan(bad_x, bad_w, nout, lo, hi, origin, h, shape, p, outside)
+    raise_scan(bad_x, bad_w, nout, lo, hi, origin, h, shape, p, outside, big=dropped)
     return int(nout), float(dropped)
 
 
-def raise_scan(bad_x, bad_w, nout, lo, hi, origin, h, shape, p, outside):
+def raise_scan(bad_x, bad_w, nout, lo, hi, origin, h, shape, p, outside, big=None):
+    if bad_x == -1:
+        raise ValueError(
+            f"positions must give finite grid coordinates (x - origin) / h; got |x| up to {big:.6g} with cell "
+            f"size h = {min(h):.6g}, which overflows float64 (shift the positions or the origin, or use a "
+            "larger box_size)"
+        )
     if bad_x:
         raise ValueError(f"positions must be finite; got {int(bad_x)} non-finite coordinates")
     if bad_w:

@@ -284,6 +284,8 @@ def paint_chunks(source, *, box_size, shape, chunk_size=1 << 22, weights=None, d
     1000.0
     """
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
+    if weights is not None and np.ndim(weights) == 0:
+        raise ValueError("weights must have shape (N,); got a scalar (scale the result instead)")
     drop = kwargs.get("outside", "raise") == "drop"
     out = kwargs.pop("out", None)
     dropped_mass, dropped_count = 0.0, 0
@@ -313,7 +315,7 @@ def paint_chunks(source, *, box_size, shape, chunk_size=1 << 22, weights=None, d
         pos = pos if is_quantity(pos) else np.asarray(pos)  # h5py datasets and lists become arrays
         w = None if w is None else (w if is_quantity(w) else np.asarray(w))
         if out is None:
-            dt = result_dtype(pos.dtype if dtype is None else dtype, name="dtype")
+            dt = result_dtype(pos.dtype, name="source") if dtype is None else result_dtype(dtype, name="dtype")
             shp = mesh_shape(shape, pos.shape[1] if pos.ndim == 2 else None)
             out = np.zeros(shp, dtype=dt)
         r = paint(pos, box_size=box_size, shape=shape, weights=w, out=out, **kwargs)

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from fieldconv._windows import SCHEMES, bspline_weights
-from fieldconv.assign import bucket, compensate, paint, paint_interlaced, readout, readout_gradient
+from fieldconv.assign import bucket, compensate, paint, paint_chunks, paint_interlaced, readout, readout_gradient
 
 SCHEME_IDS = list(SCHEMES)
 EPS = np.finfo(np.float64).eps
@@ -239,3 +239,62 @@ def test_compensate_needs_a_complex_field(dtype):
         compensate(np.ones((4, 3), dtype=dtype).tolist(), "tsc")
     c = compensate(np.ones((4, 3), dtype=np.complex64), "cic")
     assert c.dtype == np.complex64
+
+
+# ------------------------------------------- fuzz findings (notes: F6, F8, F10, F11, F13, F14)
+@pytest.mark.parametrize("x", [2.0**62, 2.0**63, 2.0**70, -(2.0**70), 1e300, 4.0 * 2**60 + 8.0])
+@pytest.mark.parametrize("scheme", SCHEME_IDS)
+def test_periodic_wrap_of_huge_positions_is_exact(x, scheme):
+    # u = x / h is an integer double beyond 2**53: wrap it exactly (fmod) first, shift by half a cell after
+    n = 4
+    u_mod = int(x) % n  # the exact residue of the double's integer value
+    want = np.zeros(n)
+    p = SCHEMES[scheme]
+    t = Fraction(u_mod) - (Fraction(1, 2) if p % 2 == 0 else 0)
+    c = math.floor(t)
+    w = bspline_weights(np, p, np.array([float(t - c)]))
+    for k in range(p):
+        want[(c - (p - 1) // 2 + k) % n] += w[k][0]
+    got = paint(np.array([[x]]), box_size=4.0, shape=n, scheme=scheme)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
+    f = np.arange(4.0)
+    np.testing.assert_allclose(readout(f, np.array([[x]]), box_size=4.0, scheme=scheme), [want @ f], atol=1e-14)
+
+
+def test_tiny_box_or_huge_coordinates_raise():
+    with pytest.raises(ValueError, match=r"box_size\[0\] / shape\[0\] = .* is too small"):
+        paint(np.array([[0.5, 0.5]]), box_size=1e-320, shape=(4, 4))
+    with pytest.raises(ValueError, match=r"box_size\[1\] / shape\[1\] = .* is too small"):
+        readout(np.ones((4, 4)), np.array([[0.5, 0.5]]), box_size=(1.0, 1e-320))
+    with pytest.raises(ValueError, match=r"positions must give finite grid coordinates"):
+        paint(np.array([[1e300, 0.5]]), box_size=1e-10, shape=(4, 4))
+    with pytest.raises(ValueError, match=r"positions must give finite grid coordinates"):
+        readout(np.ones((4, 4)), np.array([[1e300, 0.5]]), box_size=1e-10, periodic=False)
+
+
+@pytest.mark.parametrize("weights", [2.0, 3, np.float64(2.0)], ids=["float", "int", "np.float64"])
+def test_paint_chunks_scalar_weights(weights):
+    with pytest.raises(ValueError, match=r"weights must have shape \(N,\); got a scalar"):
+        paint_chunks(np.array([[0.5, 1.5], [2.25, 3.0]]), box_size=4.0, shape=(4, 4), weights=weights)
+
+
+@pytest.mark.parametrize("origin", ["no", None, b"x", [[0.0, 1.0]], [0.0, "a"]], ids=["str", "none", "bytes", "2d", "item"])
+def test_origin_errors_name_origin(origin):
+    pos = np.array([[0.5, 1.5]])
+    for call in (lambda: paint(pos, box_size=4.0, shape=(4, 4), origin=origin),
+                 lambda: paint_interlaced(pos, box_size=4.0, shape=(4, 4), origin=origin),
+                 lambda: bucket(pos, box_size=4.0, shape=(4, 4), origin=origin),
+                 lambda: paint_chunks(pos, box_size=4.0, shape=(4, 4), origin=origin)):
+        with pytest.raises(TypeError, match="origin must be a number or a sequence of one number per axis"):
+            call()
+
+
+@pytest.mark.parametrize("dtype", [complex, "<U4", "datetime64[s]"])
+def test_paint_chunks_names_the_source(dtype):
+    with pytest.raises(TypeError, match="source must"):
+        paint_chunks(np.ones((5, 2)).astype(dtype), box_size=4.0, shape=(4, 4))
+
+
+def test_compensate_of_an_empty_field():
+    with pytest.raises(ValueError, match=r"field_k must have at least one mode along every axis; got shape \(0, 3\)"):
+        compensate(np.ones((0, 3), complex), "cic")
