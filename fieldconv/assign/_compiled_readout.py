@@ -314,16 +314,21 @@ def _slabs(gen, cic, tsc, grad, meshes, buf, cells, geo, opt, scale, out, ibuf, 
     p = opt[1]
     n0 = shape[0]
     row_lines = max(1, strides[0] * meshes[0].itemsize // 64)
+    reach = p // 2  # the taps of a particle in leading row g lie in rows g - p//2 .. g + p//2
+    swept = 0  # rows below this were swept for the previous slab and are still in cache
     sink = 0.0
     for s in range(s0, s1):
         cnt = start[s + 1] - start[s]
         if cnt == 0:
             continue
-        a = max(0, (s << rshift) - p)
-        b = min(n0, ((s + 1) << rshift) + p)
+        a = max(0, (s << rshift) - reach)
+        b = min(n0, ((s + 1) << rshift) + reach)
         if cnt * p * p >= (b - a) * row_lines:
-            for f in range(len(meshes)):
-                sink += _sweep(meshes[f], a * strides[0], b * strides[0])
+            lo = max(a, swept)
+            if b > lo:
+                for f in range(len(meshes)):
+                    sink += _sweep(meshes[f], lo * strides[0], b * strides[0])
+            swept = b
         i0 = start[s]
         i1 = start[s + 1]
         if grad is None:
