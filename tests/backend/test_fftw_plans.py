@@ -133,7 +133,7 @@ def test_wisdom_round_trip(tmp_path, rng):
     path = tmp_path / "sub" / "wisdom.fftw"
     save_wisdom(path)
     data = path.read_bytes()
-    assert data.startswith(b"# fieldconv FFTW wisdom v1\n") and b"[single]" in data
+    assert data.startswith(b"# fieldconv FFTW wisdom v2\nsha256 ") and b"[single]" in data
     load_wisdom(path)  # does not raise
     assert not list(path.parent.glob(".wisdom-*"))  # atomic write leaves no temporary
 
