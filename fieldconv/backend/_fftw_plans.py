@@ -65,6 +65,8 @@ _planner_lock = threading.Lock()
 _wisdom_env_loaded = [False]
 #: Set in a child forked while the planner ran: FFTW's planner is unusable there.
 _fork_poisoned = [False]
+#: True once this process's FFTW may hold measured wisdom (a file imported, a measuring plan made).
+have_wisdom = [False]
 
 
 def _after_fork_in_child():  # pragma: no cover - runs in forked children
@@ -129,7 +131,9 @@ def ensure_wisdom_loaded():
         path = os.environ.get("FIELDCONV_FFTW_WISDOM")
         if path and os.path.exists(path):
             import_wisdom_file(path)
-    load_user_cache()
+            have_wisdom[0] = True
+    if load_user_cache():
+        have_wisdom[0] = True
 
 
 class Plan:
@@ -177,7 +181,10 @@ def make_plan(key, effort, **options):
     """A new :class:`Plan` for the cache key `key` (kind, in shape, dtype, axes, out shape, threads, ...)."""
     kind, in_shape, in_dtype, axes, out_shape, threads = key[:6]
     out_dtype = real_dtype(in_dtype) if kind == "irfftn" else complex_dtype(in_dtype)
-    return Plan(kind, in_shape, in_dtype, out_shape, out_dtype, axes, threads, effort, **options)
+    plan = Plan(kind, in_shape, in_dtype, out_shape, out_dtype, axes, threads, effort, **options)
+    if effort != "FFTW_ESTIMATE":
+        have_wisdom[0] = True
+    return plan
 
 
 def get_plan(key):

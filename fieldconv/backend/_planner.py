@@ -44,7 +44,7 @@ import math
 import threading
 import time
 
-from ._fftw_plans import AUTO, _fork_poisoned, _planner_lock, ensure_wisdom_loaded, make_plan, plan_cache
+from ._fftw_plans import AUTO, _fork_poisoned, _planner_lock, ensure_wisdom_loaded, have_wisdom, make_plan, plan_cache
 
 __all__ = [
     "REUSE",
@@ -199,6 +199,8 @@ def lookup(key):
             return plan_cache.get(akey, count=False)
         ensure_wisdom_loaded()
         st.wisdom_tried = True
+        if not have_wisdom[0]:
+            return None  # nothing measured anywhere yet: no plan can come from wisdom
         try:
             plan = make_plan(key, "FFTW_MEASURE", wisdom_only=True)
         except RuntimeError:  # "No FFTW wisdom is known for this plan."

@@ -250,12 +250,12 @@ def _warn(message):
 def load_user_cache(force=False):
     """Import the per-user wisdom cache once per process (caller holds the planner lock).
 
-    Returns True when wisdom was imported.  Problems are warnings: the cache
+    Returns True when wisdom was imported (now or by an earlier call).  Problems are warnings: the cache
     is rebuilt by the next measured plan.
     """
     with _state_lock:
         if _user_cache_state["loaded"] and not force:
-            return False
+            return _user_cache_state.get("imported", False)
         _user_cache_state["loaded"] = True
     if not user_cache_enabled():
         return False
@@ -267,6 +267,7 @@ def load_user_cache(force=False):
     except (OSError, ValueError) as exc:
         _warn(f"ignoring the FFTW wisdom cache ({exc}); it is rewritten by the next measured plan")
         return False
+    _user_cache_state["imported"] = True
     return True
 
 

@@ -27,7 +27,9 @@ def auto(monkeypatch, tmp_path):
     assert _planner.wait_idle(120)
     with _fftw_plans._planner_lock:
         pyfftw.forget_wisdom()
+        _fftw_plans.have_wisdom[0] = False
     monkeypatch.setitem(_wisdom._user_cache_state, "loaded", False)
+    monkeypatch.setitem(_wisdom._user_cache_state, "imported", False)
     _planner._reset()
     clear_caches("fft_plans")
     yield get_backend("pyfftw", threads=1, planner_effort="auto")
@@ -132,6 +134,19 @@ def test_plans_too_large_for_memory_are_refused(auto, monkeypatch):
     monkeypatch.setattr(_planner, "_physical_memory", lambda: 1000)
     ok, why = _planner.measurable(_key((64, 64)))
     assert not ok and "memory" in why
+
+
+def test_no_wisdom_lookup_before_any_wisdom_exists(auto, rng, monkeypatch):
+    calls = []
+    real = _planner.make_plan
+    monkeypatch.setattr(_planner, "make_plan", lambda *a, **k: calls.append(a) or real(*a, **k))
+    auto.rfftn(rng.standard_normal((14, 6)))
+    assert calls == []  # a cold process allocates no plan buffers on a first call
+    plan_fft((20, 6), kinds=["rfftn"], threads=1)  # now FFTW holds measured wisdom
+    clear_caches("fft_plans")  # the plan goes, FFTW's wisdom stays
+    calls.clear()
+    auto.rfftn(rng.standard_normal((20, 6)))
+    assert len(calls) == 1 and calls[0][1] == "FFTW_MEASURE"
 
 
 def test_a_caller_never_waits_for_the_planner(auto, rng):
