@@ -295,3 +295,29 @@ def test_wisdom_cache_serves_fresh_processes_and_concurrent_writers_merge(tmp_pa
     assert _child(env, [20, 24], "use") == ["measured", "from wisdom"]
     assert _child(env, [18, 30], "use") == ["measured", "from wisdom"]
     assert not [n for n in os.listdir(tmp_path / "c") if n.startswith(".fieldconv-tmp-")]
+
+
+def test_a_measured_plan_slower_than_scipy_is_not_swapped_in(auto, rng, monkeypatch):
+    monkeypatch.setattr(_planner, "RENT", 0.0)
+    monkeypatch.setattr(_planner, "_execution_seconds", lambda plan: 1e9)
+    x = rng.standard_normal((16, 22))
+    auto.rfftn(x)
+    auto.rfftn(x)
+    assert _planner.wait_idle(120)
+    st = _status(_key((16, 22)))
+    assert st["status"] == "refused" and "slower than scipy.fft" in st["reason"]
+    assert _fftw_plans.plan_cache.get(_key((16, 22)) + ("auto",)) is None
+    np.testing.assert_allclose(auto.rfftn(x), np.fft.rfftn(x), rtol=0, atol=1e-12)
+
+
+def test_background_planning_limit_follows_the_prediction(auto, rng, monkeypatch):
+    monkeypatch.setattr(_planner, "RENT", 0.0)
+    seen = []
+    real = _planner.make_plan
+    monkeypatch.setattr(_planner, "make_plan", lambda key, effort, **kw: seen.append(kw) or real(key, effort, **kw))
+    x = rng.standard_normal((12, 26))
+    auto.rfftn(x)
+    auto.rfftn(x)
+    assert _planner.wait_idle(120)
+    limits = [kw["timelimit"] for kw in seen if "timelimit" in kw]
+    assert limits and all(_planner.MIN_PLANNING_LIMIT <= t <= _planner.MAX_PLANNING_SECONDS for t in limits)
