@@ -105,6 +105,21 @@ print("RESULT " + json.dumps({"first": time.perf_counter() - t0}))
 """
 
 
+def _child_env(**extra):
+    """Environment of the fresh processes: the package's .pyc files are used (as after ``pip install``)."""
+    env = dict(os.environ, **extra)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _compile_package():
+    import compileall
+
+    import fieldconv
+
+    compileall.compile_dir(os.path.dirname(fieldconv.__file__), quiet=1)
+
+
 def _run_child(code, args, env):
     proc = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
@@ -121,7 +136,7 @@ def first_call(shape, threads, repeats, measure_primes, wait):
     took = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory(prefix="fc-bench-fft-") as tmp:
-            env = dict(os.environ, FIELDCONV_CACHE_DIR=tmp, FIELDCONV_FFTW_WISDOM_CACHE="1")
+            env = _child_env(FIELDCONV_CACHE_DIR=tmp, FIELDCONV_FFTW_WISDOM_CACHE="1")
             for name in ("FIELDCONV_FFTW_PLANNER", "FIELDCONV_FFTW_WISDOM"):
                 env.pop(name, None)
             rows["scipy_first"].append(_run_child(_SP_CHILD, [json.dumps(shape), threads], env)["first"])
@@ -154,6 +169,7 @@ def _largest_prime(n):
 
 def main_first_call(args):
     shapes = QUICK_SHAPES if args.quick else FIRST_CALL_SHAPES
+    _compile_package()
     print(f"first calls of a float64 rfftn in fresh processes, threads={args.threads}, "
           f"median of {args.repeats} runs; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print("first: seconds incl. imports; ratio to scipy.fft's first call (target <= 1.5)")

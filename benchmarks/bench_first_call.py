@@ -105,6 +105,7 @@ print("RESULT " + json.dumps({{"first": first, "steady": statistics.median(stead
 
 def _env(cache_dir):
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the package's .pyc files are used, as after `pip install`
     env["NUMBA_CACHE_DIR"] = str(cache_dir / "numba")
     env["FIELDCONV_CACHE_DIR"] = str(cache_dir / "fieldconv")
     env.pop("FIELDCONV_FFTW_WISDOM", None)
@@ -166,6 +167,11 @@ def main(argv=None):
         print("\n".join(OPERATORS))
         return 0
     names = args.operators or list(OPERATORS)
+    import compileall
+
+    import fieldconv
+
+    compileall.compile_dir(os.path.dirname(fieldconv.__file__), quiet=1)
     unknown = sorted(set(names) - set(OPERATORS))
     if unknown:
         p.error(f"unknown operators {unknown}; choose from {list(OPERATORS)}")
