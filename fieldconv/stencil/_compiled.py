@@ -17,7 +17,9 @@ first use for the dtype of that call only; the input is passed as a
 read-only view, so writable and read-only fields share one specialisation.
 The helper ``_map`` is left to LLVM to inline: inlining it at numba's IR
 level (``inline="always"``) made each parallel kernel compile 5-6x slower for
-the same machine code speed.
+the same machine code speed.  ``_apply`` zeroes each output line and then
+adds every tap (one loop nest instead of an assign and an add copy of it:
+about 30 % less to compile; the sums are the same, in the same order).
 """
 
 import numpy as np
@@ -48,7 +50,8 @@ def _apply(f, out, line_d0, line_d1, start, tap_dk, tap_w, bc):
         i = p // n1
         j = p - i * n1
         o = out[i, j]
-        first = True
+        for k in range(n2):
+            o[k] = 0.0
         for L in range(nlines):
             ii, si = _map(i + line_d0[L], n0, bc)
             jj, sj = _map(j + line_d1[L], n1, bc)
@@ -57,37 +60,19 @@ def _apply(f, out, line_d0, line_d1, start, tap_dk, tap_w, bc):
             for t in range(start[L], start[L + 1]):
                 d = tap_dk[t]
                 w = tap_w[t] * s
-                lo = -d if d < 0 else 0
-                hi = n2 - d if d > 0 else n2
-                if lo > n2:
-                    lo = n2
-                if hi < lo:
-                    hi = lo
+                lo = min(max(-d, 0), n2)
+                hi = max(min(n2 - d, n2), lo)
                 # views starting at 0 let LLVM drop the negative-index check and vectorise
                 a = o[lo:hi]
                 b = src[lo + d : hi + d]
-                if first:
-                    for k in range(hi - lo):
-                        a[k] = w * b[k]
-                    for k in range(0, lo):
-                        kk, sk = _map(k + d, n2, bc)
-                        o[k] = w * sk * src[kk]
-                    for k in range(hi, n2):
-                        kk, sk = _map(k + d, n2, bc)
-                        o[k] = w * sk * src[kk]
-                    first = False
-                else:
-                    for k in range(hi - lo):
-                        a[k] += w * b[k]
-                    for k in range(0, lo):
-                        kk, sk = _map(k + d, n2, bc)
-                        o[k] += w * sk * src[kk]
-                    for k in range(hi, n2):
-                        kk, sk = _map(k + d, n2, bc)
-                        o[k] += w * sk * src[kk]
-        if first:
-            for k in range(n2):
-                o[k] = 0.0
+                for k in range(hi - lo):
+                    a[k] += w * b[k]
+                for k in range(0, lo):
+                    kk, sk = _map(k + d, n2, bc)
+                    o[k] += w * sk * src[kk]
+                for k in range(hi, n2):
+                    kk, sk = _map(k + d, n2, bc)
+                    o[k] += w * sk * src[kk]
 
 
 @jit(parallel=True)
