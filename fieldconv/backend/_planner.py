@@ -77,6 +77,8 @@ LARGE_PRIME = 100
 #: slower after a 30 s limit, so the limit only guards against runaway planning.)
 MIN_PLANNING_LIMIT = 60.0
 MAX_PLANNING_SECONDS = 600.0
+#: A measured plan is swapped in unless it runs slower than VERIFY_MARGIN x scipy.fft (timed alternately).
+VERIFY_MARGIN = 1.1
 #: Never measure a plan whose scratch buffers exceed this fraction of the physical memory.
 MAX_PLAN_MEMORY = 0.25
 
@@ -255,23 +257,35 @@ def _work():
         _measure(key, blocking=True, timelimit=_state(key).limit, verify=True)
 
 
-def _execution_seconds(plan, repeats=3):
-    """Fastest of `repeats` executions of `plan` on its own scratch buffers (filled with a fixed pattern).
+def _paired_seconds(plan, key, repeats=5):
+    """Median times of the FFTW plan and of scipy.fft on the same transform, timed alternately.
 
-    The fastest, as :func:`record` keeps scipy.fft's fastest call: like against like.
+    Alternating the two makes the comparison robust to the machine's load
+    changing meanwhile (the scipy.fft times recorded by :func:`record` came
+    from other moments).
     """
     import numpy as np
+    import scipy.fft
 
+    kind, _, _, axes, out_shape, threads = key[:6]
+    src = np.cos(np.arange(plan.inbuf.size) * 0.7).reshape(plan.inbuf.shape)  # finite, no denormals
+    if plan.inbuf.dtype.kind == "c":
+        src = src + 0.5j * src
+    src = src.astype(plan.inbuf.dtype)
+    s = [out_shape[a] for a in axes] if kind == "irfftn" else None
+    fn = getattr(scipy.fft, kind)
+    t_fftw, t_scipy = [], []
     with plan.lock:
-        inbuf = plan.inbuf.reshape(-1)
-        inbuf[...] = np.cos(np.arange(inbuf.size) * 0.7)  # finite, no denormals
-        times = []
         for _ in range(repeats):
+            plan.inbuf[...] = src
             t0 = time.perf_counter()
             plan.fftw.update_arrays(plan.inbuf, plan.outbuf)
             plan.fftw.execute()
-            times.append(time.perf_counter() - t0)
-    return min(times)
+            t1 = time.perf_counter()
+            fn(src, s=s, axes=axes, workers=threads)
+            t_fftw.append(t1 - t0)
+            t_scipy.append(time.perf_counter() - t1)
+    return sorted(t_fftw)[repeats // 2], sorted(t_scipy)[repeats // 2]
 
 
 def _measure(key, *, blocking, effort="FFTW_MEASURE", timelimit=None, verify=False):
@@ -292,16 +306,17 @@ def _measure(key, *, blocking, effort="FFTW_MEASURE", timelimit=None, verify=Fal
             st.status, st.reason = "failed", f"{type(exc).__name__}: {exc}"
             return None
         st.plan_seconds = time.perf_counter() - t0
-        merge_into_user_cache()
     finally:
         _planner_lock.release()
-    if verify and math.isfinite(st.best):
-        # swap in only a plan at least as fast as scipy.fft was for this transform
-        t_plan = _execution_seconds(plan)
-        if t_plan > st.best:
+    if verify:
+        # swap in only a plan at least as fast as scipy.fft on this transform
+        t_plan, t_scipy = _paired_seconds(plan, key)
+        if t_plan > VERIFY_MARGIN * t_scipy:
             st.status = "refused"
-            st.reason = f"measured plan ({t_plan * 1e3:.3g} ms) slower than scipy.fft ({st.best * 1e3:.3g} ms)"
-            return None
+            st.reason = f"measured plan ({t_plan * 1e3:.3g} ms) slower than scipy.fft ({t_scipy * 1e3:.3g} ms)"
+            return None  # and not written to the wisdom cache
+    with _planner_lock:
+        merge_into_user_cache()
     plan_cache.put(key + (AUTO,), plan, plan.nbytes)
     st.status = "measured"
     st.wisdom_tried = True

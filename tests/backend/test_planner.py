@@ -299,7 +299,7 @@ def test_wisdom_cache_serves_fresh_processes_and_concurrent_writers_merge(tmp_pa
 
 def test_a_measured_plan_slower_than_scipy_is_not_swapped_in(auto, rng, monkeypatch):
     monkeypatch.setattr(_planner, "RENT", 0.0)
-    monkeypatch.setattr(_planner, "_execution_seconds", lambda plan: 1e9)
+    monkeypatch.setattr(_planner, "_paired_seconds", lambda plan, key: (2.0, 1.0))
     x = rng.standard_normal((16, 22))
     auto.rfftn(x)
     auto.rfftn(x)
@@ -308,6 +308,20 @@ def test_a_measured_plan_slower_than_scipy_is_not_swapped_in(auto, rng, monkeypa
     assert st["status"] == "refused" and "slower than scipy.fft" in st["reason"]
     assert _fftw_plans.plan_cache.get(_key((16, 22)) + ("auto",)) is None
     np.testing.assert_allclose(auto.rfftn(x), np.fft.rfftn(x), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape, dtype, kind", [((16, 10), np.float32, "rfftn"), ((6, 10), np.complex128, "fftn"),
+                                                ((9, 6), np.complex64, "irfftn")], ids=["rfft32", "fft64", "irfft32"])
+def test_paired_timing_runs_both_transforms(shape, dtype, kind):
+    axes = (0, 1)
+    if kind == "irfftn":
+        key = (kind, shape, np.dtype(dtype), axes, (shape[0], 2 * (shape[1] - 1)), 1)
+    else:
+        out = shape[:-1] + (shape[-1] // 2 + 1,) if kind == "rfftn" else shape
+        key = (kind, shape, np.dtype(dtype), axes, out, 1)
+    plan = _fftw_plans.make_plan(key, "FFTW_ESTIMATE")
+    t_plan, t_scipy = _planner._paired_seconds(plan, key, repeats=3)
+    assert 0 < t_plan < 10 and 0 < t_scipy < 10
 
 
 def test_background_planning_limit_follows_the_prediction(auto, rng, monkeypatch):
