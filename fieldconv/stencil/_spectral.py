@@ -30,6 +30,17 @@ def _on(backend, host):
 
 
 # ---------------------------------------------------------------------------- symbols
+def _check_shape(shape):
+    """`shape` as a tuple of 1-3 ints >= 1 (ValueError/TypeError naming `shape` otherwise)."""
+    try:
+        items = tuple(shape)
+    except TypeError:
+        raise TypeError(f"shape must be a tuple of 1-3 ints; got {shape!r}") from None
+    if not 1 <= len(items) <= 3:
+        raise ValueError(f"shape must have 1-3 axes; got {items!r}")
+    return tuple(check_int("shape", n, minimum=1) for n in items)
+
+
 def _phase_cos_sin(n, m_off, rfft):
     """cos and sin of 2 pi q m_off / n for the FFT mode indices q (exact phase reduction)."""
     q = np.arange(n // 2 + 1) if rfft else np.fft.fftfreq(n, 1.0 / n).astype(np.int64)
@@ -43,7 +54,7 @@ def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, bac
     Parameters
     ----------
     shape : tuple of int
-        Grid shape (1-3 axes).
+        Grid shape (1-3 axes, each >= 1).
     spacing : float or sequence of float
     order, points : as in :func:`laplacian`
     rfft : bool
@@ -60,13 +71,21 @@ def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, bac
         ``-|k|**2 + O(h**order)``; 0 at k = 0.  Unit ``1 / spacing.unit**2``
         for a Quantity spacing.
 
+    Raises
+    ------
+    ValueError
+        `shape` without 1-3 axes, or with an axis < 1; bad `spacing`,
+        `order` or `points`.
+    TypeError
+        A non-integer axis length.
+
     Examples
     --------
     >>> from fieldconv.stencil import laplacian_symbol
     >>> laplacian_symbol((4,), 1.0)
     array([ 0., -2., -4.])
     """
-    shape = tuple(int(n) for n in shape)
+    shape = _check_shape(shape)
     ndim = len(shape)
     spacing, lunit = strip_spacing(spacing)
     spacing = as_spacing(spacing, ndim)
@@ -145,10 +164,20 @@ def _spectral_prepare(field, spacing, backend):
     field = be.asarray(field)
     if field.ndim < 1:
         raise ValueError(f"field must have at least one axis; got ndim={field.ndim}")
+    if 0 in tuple(field.shape):
+        raise ValueError(f"field must not be empty; got shape {tuple(field.shape)}")
     dt = result_dtype(field.dtype)
     if field.dtype != be.dtype(dt):
         field = be.xp.astype(field, be.dtype(dt))
     spacing = as_spacing(spacing, field.ndim)
+    xp = be.xp
+    if not bool(xp.all(xp.isfinite(field))):
+        nbad = int(xp.sum(xp.astype(~xp.isfinite(field), xp.int64)))
+        raise ValueError(
+            f"field must be finite for a spectral derivative (the FFT spreads one NaN or inf to every "
+            f"output); got {nbad} non-finite values: use the finite-difference laplacian/gradient, which "
+            "keep them local"
+        )
     return be, field, spacing, dt
 
 
