@@ -27,6 +27,7 @@ that each transform is measured once per machine, not once per process:
 """
 
 import contextlib
+import functools
 import hashlib
 import os
 import platform
@@ -222,6 +223,7 @@ def _cpu_description():
     return "|".join(f"{k}={v}" for k, v in sorted(fields.items())) or platform.processor()
 
 
+@functools.lru_cache(maxsize=1)
 def machine_key():
     """Hash of what FFTW wisdom depends on: CPU model and flags, FFTW and pyFFTW versions, architecture."""
     mod = pyfftw()
