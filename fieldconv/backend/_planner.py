@@ -160,7 +160,7 @@ def measurable(key):
     >>> measurable(("rfftn", (64, 64), np.dtype("f8"), (0, 1), (64, 33), 1))
     (True, '')
     >>> measurable(("rfftn", (4099, 4111), np.dtype("f8"), (0, 1), (4099, 2056), 1))[1]
-    'prime factor 4111 > 100: scipy.fft (FFTW_MEASURE plans for minutes on large primes)'
+    'prime factor 4099 > 100: scipy.fft (FFTW_MEASURE plans for minutes on large primes)'
     """
     for n in _lengths(key):
         p = _largest_prime_factor(n)
