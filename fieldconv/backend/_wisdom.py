@@ -3,7 +3,10 @@
 File format (v2): a header line, a ``sha256 <hex>`` line (the checksum of
 everything after it), then one section per precision,
 ``[name] <bytes>\\n<blob>\\n``, each blob exported by
-``pyfftw.export_wisdom``.  v1 files (no checksum line) are still read.
+``pyfftw.export_wisdom``.  The checksum is verified before FFTW sees a
+byte: FFTW's wisdom parser aborts the whole process (a failed C assertion)
+on some damaged entries, so v1 files (fieldconv 0.1, no checksum) are
+refused with a ValueError asking to save them again.
 
 The per-user cache (:func:`user_cache_path`) holds the wisdom of the plans
 that the planner policy (:mod:`fieldconv.backend._planner`) measured, so
@@ -128,7 +131,9 @@ def load_wisdom(path):
         `path` cannot be read (the message names it).
     ValueError
         The file is not a fieldconv wisdom file, is truncated, fails its
-        checksum, or FFTW rejects a section (wisdom from another FFTW build).
+        checksum (so a damaged file never reaches FFTW's parser, which can
+        abort the process), has no checksum (format v1), or FFTW rejects a
+        section (wisdom from another FFTW build).
     TypeError
         `path` is not a path.
 
@@ -150,7 +155,7 @@ def _read(path):
 
 
 def _parse(data, path):
-    """The three wisdom blobs of a v1/v2 file, or ValueError naming `path` and what is wrong."""
+    """The three wisdom blobs of a v2 file, or ValueError naming `path` and what is wrong."""
     if data.startswith(_HEADER):
         pos = len(_HEADER)
         end = data.find(b"\n", pos)
@@ -161,7 +166,10 @@ def _parse(data, path):
         if hashlib.sha256(data[pos:]).hexdigest().encode() != line[7:]:
             raise ValueError(f"wisdom file {path!r} is corrupt or truncated: checksum mismatch")
     elif data.startswith(_HEADER_V1):
-        pos = len(_HEADER_V1)
+        raise ValueError(
+            f"wisdom file {path!r} has no checksum (format v1, fieldconv 0.1) and is not loaded: FFTW aborts "
+            "the process on damaged wisdom; save it again with fieldconv.backend.save_wisdom"
+        )
     else:
         raise ValueError(f"path must be a wisdom file written by fieldconv.backend.save_wisdom; got {path!r}")
     blobs = []

@@ -149,7 +149,9 @@ def test_wisdom_errors(tmp_path):
         load_wisdom(bad)
     rejected = tmp_path / "rejected"
     blob = b"(fftw-3.3.10 fftw_wisdom #xdeadbeef garbage"
-    rejected.write_bytes(b"# fieldconv FFTW wisdom v1\n[double] %d\n" % len(blob) + blob + b"\n[single] 0\n\n[longdouble] 0\n\n")
+    from fieldconv.backend import _wisdom
+
+    rejected.write_bytes(_wisdom._encode([blob, b"", b""]))
     with pytest.raises(ValueError, match="FFTW rejected the double wisdom"):
         load_wisdom(rejected)
 

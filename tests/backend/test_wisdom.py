@@ -20,17 +20,37 @@ def wisdom_file(tmp_path_factory):
     return path
 
 
+def _v2(body):
+    """A v2 file with a correct checksum around `body` (so the parser behind the checksum is tested)."""
+    import hashlib
+
+    return b"# fieldconv FFTW wisdom v2\nsha256 " + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+
+
 def _named(path):
     return re.escape(repr(str(path)))
 
 
-def test_round_trip_and_v1_files_still_load(wisdom_file, tmp_path):
+def test_round_trip_and_v1_files_are_refused(wisdom_file, tmp_path):
     load_wisdom(wisdom_file)
     data = wisdom_file.read_bytes()
     body = data.split(b"\n", 2)[2]  # drop the v2 header and checksum lines
     v1 = tmp_path / "v1.fftw"
     v1.write_bytes(b"# fieldconv FFTW wisdom v1\n" + body)
-    load_wisdom(v1)
+    with pytest.raises(ValueError, match=r"v1.fftw.* has no checksum .*save it again"):
+        load_wisdom(v1)
+
+
+def test_damaged_entry_is_caught_before_fftw_parses_it(wisdom_file, tmp_path):
+    # fuzz finding F38: a same-length edit inside an entry's flags made FFTW's parser abort the process
+    # (planner.c: assertion failed: flags.l == l); the checksum stops it before FFTW sees the text
+    data = bytearray(wisdom_file.read_bytes())
+    at = data.index(b" #x", data.index(b"(fftw_"))
+    data[at] = ord("S")
+    bad = tmp_path / "damaged.fftw"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"damaged\.fftw.* checksum mismatch"):
+        load_wisdom(bad)
 
 
 def test_every_truncation_is_an_error_naming_the_file(wisdom_file, tmp_path):
@@ -56,11 +76,11 @@ def test_every_byte_flip_is_an_error_naming_the_file(wisdom_file, tmp_path):
 @pytest.mark.parametrize(
     "content, what",
     [
-        (b"# fieldconv FFTW wisdom v1\n[double] abc\n", "expected the double section header"),  # was int() ValueError
-        (b"# fieldconv FFTW wisdom v1\n[double]", "expected the double section header"),  # was IndexError
-        (b"# fieldconv FFTW wisdom v1\n[single] 0\n\n", "expected the double section header"),
-        (b"# fieldconv FFTW wisdom v1\n[double] 99\nxx\n", "truncated in section double"),
-        (b"# fieldconv FFTW wisdom v1\n[double] 0\n\n[single] 0\n\n[longdouble] 0\n\nextra", "bytes after the last"),
+        (_v2(b"[double] abc\n"), "expected the double section header"),  # was int()'s ValueError, no file name
+        (_v2(b"[double]"), "expected the double section header"),  # was IndexError
+        (_v2(b"[single] 0\n\n"), "expected the double section header"),
+        (_v2(b"[double] 99\nxx\n"), "truncated in section double"),
+        (_v2(b"[double] 0\n\n[single] 0\n\n[longdouble] 0\n\nextra"), "bytes after the last"),
         (b"# fieldconv FFTW wisdom v2\n[double] 0\n", "no checksum line"),
         (b"", "must be a wisdom file"),
         (b"\xff\xfe binary", "must be a wisdom file"),
@@ -129,3 +149,4 @@ def test_env_wisdom_file_errors_name_the_file(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="env.fftw"):
         with _fftw_plans._planner_lock:
             _fftw_plans.ensure_wisdom_loaded()
+
