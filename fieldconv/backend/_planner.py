@@ -43,6 +43,7 @@ and run on one machine, thread count and FFTW build.
 
 import collections
 import math
+import os
 import threading
 import time
 
@@ -104,6 +105,22 @@ class _State:
         self.limit = None
 
 
+def _after_fork_in_child():  # pragma: no cover - runs in forked children
+    """The parent's planner thread does not exist here: fresh locks, an empty queue, queued work forgotten."""
+    global _lock, _idle
+    _lock = threading.Lock()
+    _idle = threading.Condition(_lock)
+    _queue.clear()
+    _worker[0] = None
+    for st in _states.values():
+        if st.status in ("queued", "planning"):
+            st.status = "new"
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _state(key):
     with _lock:
         st = _states.get(key)
@@ -142,8 +159,6 @@ def _plan_nbytes(key):
 
 
 def _physical_memory():
-    import os
-
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
@@ -298,6 +313,10 @@ def _measure(key, *, blocking, effort="FFTW_MEASURE", timelimit=None, verify=Fal
         st.status = "new"
         return None
     try:
+        done = plan_cache.get(key + (AUTO,), count=False)
+        if done is not None:  # planned meanwhile (plan_now and the background planner on one key)
+            st.status = "measured"
+            return done
         t0 = time.perf_counter()
         try:
             ensure_wisdom_loaded()
@@ -492,8 +511,6 @@ def fft_planner_info():
     >>> sorted(fft_planner_info())[:3]
     ['large_prime', 'planner_busy', 'planning_limit_seconds']
     """
-    import os
-
     from ._fftw_plans import normalise_effort
     from ._wisdom import user_cache_info
 

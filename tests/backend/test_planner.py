@@ -335,3 +335,45 @@ def test_background_planning_limit_follows_the_prediction(auto, rng, monkeypatch
     assert _planner.wait_idle(120)
     limits = [kw["timelimit"] for kw in seen if "timelimit" in kw]
     assert limits and all(_planner.MIN_PLANNING_LIMIT <= t <= _planner.MAX_PLANNING_SECONDS for t in limits)
+
+
+def test_exit_while_the_background_planner_measures(tmp_path):
+    # a script that ends while its transform is being measured exits cleanly (daemon planner thread)
+    code = (
+        "import numpy as np\n"
+        "from fieldconv.backend import get_backend, _planner\n"
+        "_planner.RENT = 0.0\n"
+        "be = get_backend('pyfftw', threads=1, planner_effort='auto')\n"
+        "x = np.ones((96, 96, 48))\n"
+        "be.rfftn(x); be.rfftn(x)\n"
+        "assert _planner.planner_status()['planner_busy']\n"
+        "print('bye')\n"
+    )
+    env = dict(os.environ, FIELDCONV_CACHE_DIR=str(tmp_path), FIELDCONV_FFTW_WISDOM_CACHE="1")
+    env.pop("FIELDCONV_FFTW_PLANNER", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "bye"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_while_planning_still_transforms(tmp_path):
+    code = (
+        "import os, numpy as np\n"
+        "from fieldconv.backend import get_backend, _planner, _fftw_plans\n"
+        "be = get_backend('pyfftw', threads=1, planner_effort='auto')\n"
+        "with _fftw_plans._planner_lock:\n"  # as if the planner thread were measuring at the fork
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        x = np.arange(24.0).reshape(4, 6)\n"
+        "        ok = np.allclose(be.rfftn(x), np.fft.rfftn(x)) and np.allclose(\n"
+        "            get_backend('pyfftw', threads=1, planner_effort='estimate').rfftn(x), np.fft.rfftn(x))\n"
+        "        os._exit(0 if ok and _fftw_plans._fork_poisoned[0] else 3)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "print(os.waitstatus_to_exitcode(status))\n"
+    )
+    env = dict(os.environ, FIELDCONV_CACHE_DIR=str(tmp_path))
+    env.pop("FIELDCONV_FFTW_PLANNER", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "0"
