@@ -11,6 +11,7 @@ import numpy as np
 
 from .._dtypes import result_dtype
 from .._fdcoeffs import central_difference
+from .._spectral_checks import check_not_empty, check_transform_finite
 from .._units import attach, attach_all, product, strip_spacing
 from .._validate import as_spacing, check_int, check_order
 from ..backend import get_backend
@@ -30,22 +31,20 @@ def _on(backend, host):
 
 
 # ---------------------------------------------------------------------------- symbols
-def _check_shape(shape):
-    """`shape` as a tuple of 1-3 ints >= 1 (ValueError/TypeError naming `shape` otherwise)."""
-    try:
-        items = tuple(shape)
-    except TypeError:
-        raise TypeError(f"shape must be a tuple of 1-3 ints; got {shape!r}") from None
-    if not 1 <= len(items) <= 3:
-        raise ValueError(f"shape must have 1-3 axes; got {items!r}")
-    return tuple(check_int("shape", n, minimum=1) for n in items)
-
-
 def _phase_cos_sin(n, m_off, rfft):
     """cos and sin of 2 pi q m_off / n for the FFT mode indices q (exact phase reduction)."""
     q = np.arange(n // 2 + 1) if rfft else np.fft.fftfreq(n, 1.0 / n).astype(np.int64)
     ph = 2.0 * math.pi * ((q * m_off) % n) / n
     return np.cos(ph), np.sin(ph)
+
+
+def _symbol_shape(shape):
+    """`shape` as a tuple of 1-3 positive ints (the grids the stencil Laplacians are defined on)."""
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
+        raise TypeError(f"shape must be a sequence of 1-3 positive ints; got {shape!r}")
+    if not 1 <= len(shape) <= 3:
+        raise ValueError(f"shape must have 1, 2 or 3 axes; got {tuple(shape)!r}")
+    return tuple(check_int(f"shape[{a}]", n, minimum=1) for a, n in enumerate(shape))
 
 
 def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, backend=None):
@@ -54,7 +53,7 @@ def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, bac
     Parameters
     ----------
     shape : tuple of int
-        Grid shape (1-3 axes, each >= 1).
+        Grid shape (1-3 axes).
     spacing : float or sequence of float
     order, points : as in :func:`laplacian`
     rfft : bool
@@ -73,11 +72,11 @@ def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, bac
 
     Raises
     ------
-    ValueError
-        `shape` without 1-3 axes, or with an axis < 1; bad `spacing`,
-        `order` or `points`.
     TypeError
-        A non-integer axis length.
+        `shape` not a sequence of ints.
+    ValueError
+        `shape` without 1-3 axes or with an axis < 1; bad `spacing`,
+        `order` or `points`.
 
     Examples
     --------
@@ -85,7 +84,7 @@ def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, bac
     >>> laplacian_symbol((4,), 1.0)
     array([ 0., -2., -4.])
     """
-    shape = _check_shape(shape)
+    shape = _symbol_shape(shape)
     ndim = len(shape)
     spacing, lunit = strip_spacing(spacing)
     spacing = as_spacing(spacing, ndim)
@@ -164,20 +163,11 @@ def _spectral_prepare(field, spacing, backend):
     field = be.asarray(field)
     if field.ndim < 1:
         raise ValueError(f"field must have at least one axis; got ndim={field.ndim}")
-    if 0 in tuple(field.shape):
-        raise ValueError(f"field must not be empty; got shape {tuple(field.shape)}")
+    check_not_empty(field)
     dt = result_dtype(field.dtype)
     if field.dtype != be.dtype(dt):
         field = be.xp.astype(field, be.dtype(dt))
     spacing = as_spacing(spacing, field.ndim)
-    xp = be.xp
-    if not bool(xp.all(xp.isfinite(field))):
-        nbad = int(xp.sum(xp.astype(~xp.isfinite(field), xp.int64)))
-        raise ValueError(
-            f"field must be finite for a spectral derivative (the FFT spreads one NaN or inf to every "
-            f"output); got {nbad} non-finite values: use the finite-difference laplacian/gradient, which "
-            "keep them local"
-        )
     return be, field, spacing, dt
 
 
@@ -198,6 +188,13 @@ def spectral_laplacian(field, spacing=1.0, *, backend=None):
     -------
     array, same shape, dtype rule as :func:`laplacian`
         Exact (to FFT rounding) for band-limited periodic fields.
+
+    Raises
+    ------
+    ValueError
+        `field` empty, holding NaN or inf (a global transform would spread
+        them to every output; found for free from the zero mode), or
+        overflowing its precision in the transform; bad `spacing`.
 
     Notes
     -----
@@ -223,6 +220,7 @@ def spectral_laplacian(field, spacing=1.0, *, backend=None):
         )
         sym = sym - _on_axis(be, k**2, a, ndim, dt)
     X = be.rfftn(field)
+    check_transform_finite(be.xp, field, X)
     X = X * sym
     return attach_all(be.irfftn(X, s=shape, overwrite_x=True), unit)
 
@@ -241,6 +239,13 @@ def spectral_gradient(field, spacing=1.0, *, axis=None, backend=None):
     Returns
     -------
     array or tuple of arrays, same shape, dtype rule as :func:`laplacian`
+
+    Raises
+    ------
+    ValueError
+        `field` empty, holding NaN or inf (a global transform would spread
+        them to every output; found for free from the zero mode), or
+        overflowing its precision in the transform; bad `spacing`.
 
     Notes
     -----
@@ -269,6 +274,7 @@ def spectral_gradient(field, spacing=1.0, *, axis=None, backend=None):
             raise ValueError(f"axis must lie in [-{ndim}, {ndim}); got {axis}")
         axes = [axis % ndim]
     X = be.rfftn(field)
+    check_transform_finite(be.xp, field, X)
     res = []
     for a in axes:
         d = gradient_symbol(shape[a], spacing[a], rfft=(a == ndim - 1), spectral=True)
