@@ -93,3 +93,56 @@ def test_cache_location_follows_numba_order(monkeypatch, tmp_path):
 def test_unknown_attribute():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _jit.nope
+
+
+_READONLY_CHILD = r"""
+import os, sys
+site = sys.argv[1]
+if os.getuid() == 0:  # root writes through file modes: refuse the package folder as a read-only mount would
+    from numba.core import caching
+    real = caching.InTreeCacheLocator.ensure_cache_path
+    def refuse(self):
+        if self.get_cache_path().startswith(site):
+            raise PermissionError(13, "Read-only file system", self.get_cache_path())
+        return real(self)
+    caching.InTreeCacheLocator.ensure_cache_path = refuse
+sys.path.insert(0, site)
+import warnings
+warnings.simplefilter("error")  # no "cannot cache" warning: the per-user folder is used
+import rokernels
+assert rokernels.triple(2.0) == 6.0
+print("HITS", sum(rokernels.triple.stats.cache_hits.values()), "MISSES", sum(rokernels.triple.stats.cache_misses.values()))
+"""
+
+
+def test_read_only_install_caches_in_the_user_cache_dir(tmp_path):
+    # A cluster module install: the package folder is read-only, so numba's in-tree
+    # __pycache__ is refused and the kernels must be cached (and found again by the next
+    # process) in the per-user cache folder, $XDG_CACHE_HOME/numba.
+    import subprocess
+    import sys
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "rokernels.py").write_text(
+        "from fieldconv._jit import jit\n\n\n@jit\ndef triple(x):\n    return 3.0 * x\n"
+    )
+    site.chmod(0o555)
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "usercache")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    try:
+        runs = [
+            subprocess.run([sys.executable, "-c", _READONLY_CHILD, str(site)], env=env, capture_output=True,
+                           text=True, timeout=300)
+            for _ in range(2)
+        ]
+    finally:
+        site.chmod(0o755)
+    for r in runs:
+        assert r.returncode == 0, r.stderr[-2000:]
+    assert runs[0].stdout.split() == ["HITS", "0", "MISSES", "1"]  # compiled and saved
+    assert runs[1].stdout.split() == ["HITS", "1", "MISSES", "0"]  # loaded from the user cache
+    assert not (site / "__pycache__").exists()
+    saved = [p.name for p in (tmp_path / "usercache" / "numba").rglob("rokernels.triple-*")]
+    assert any(n.endswith(".nbi") for n in saved) and any(n.endswith(".nbc") for n in saved), saved

@@ -67,6 +67,21 @@ def test_cli_warmup(capsys, monkeypatch, tmp_path):
     assert set(WARMUP_FAMILIES) >= {"convolution", "assign", "poisson", "fft"}
 
 
+def test_cli_warmup_plans_a_tiny_shape(capsys, monkeypatch, tmp_path):
+    # the job-script form end to end at a tiny grid: FFT plans measured into the wisdom cache, reported
+    pytest.importorskip("pyfftw")
+    monkeypatch.setenv("FIELDCONV_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("FIELDCONV_FFTW_WISDOM_CACHE", "1")
+    argv = ["warmup", "--families", "fft", "--shape", "6", "8", "--shape", "10", "--threads", "1"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "FFT shapes 6x8, 10" in out
+    assert "FFTW plans 6x8" in out and "FFTW plans 10" in out and "failed" not in out
+    assert any(n.startswith("fftw-wisdom-") for n in os.listdir(tmp_path))
+    with pytest.raises(SystemExit):
+        main(["warmup", "--shape", "a"])
+
+
 def test_cli_warmup_exit_status_on_failure(capsys, monkeypatch):
     import fieldconv
 
