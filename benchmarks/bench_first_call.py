@@ -89,17 +89,17 @@ _CHILD = """
 import time, json, statistics
 import numpy as np
 {setup}
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 import {module}
 {imp}
 {call}
-first = time.perf_counter() - t0
+first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
 steady = []
 for _ in range({repeats}):
     t = time.perf_counter()
     {call}
     steady.append(time.perf_counter() - t)
-print("RESULT " + json.dumps({{"first": first, "steady": statistics.median(steady) if steady else None}}))
+print("RESULT " + json.dumps({{"first": first, "first_cpu": first_cpu, "steady": statistics.median(steady) if steady else None}}))
 """
 
 
@@ -126,14 +126,15 @@ def run_operator(name, cache_dir, repeats, timeout):
     setup, call, sp_setup, sp_call = OPERATORS[name]
     env = _env(cache_dir)
     fc_code = dict(module="fieldconv as fc", imp="import fieldconv.stencil" if "stencil" in call else "", call=call)
-    cold = _child(_CHILD.format(setup=setup, repeats=0, **fc_code), env, timeout)["first"]
+    cold = _child(_CHILD.format(setup=setup, repeats=0, **fc_code), env, timeout)
     warm = _child(_CHILD.format(setup=setup, repeats=repeats, **fc_code), env, timeout)
-    row = {"cold": cold, "warm": warm["first"], "steady": warm["steady"], "scipy": None}
+    row = {"cold": cold["first"], "cold_cpu": cold["first_cpu"], "warm": warm["first"], "warm_cpu": warm["first_cpu"],
+           "steady": warm["steady"], "scipy": None}
     if sp_call is not None:
         mod = sp_call.split("(")[0].rsplit(".", 1)[0]
         mod = "numpy" if mod == "np" else mod
         sp = _child(_CHILD.format(setup=sp_setup, repeats=repeats, module=mod, imp="", call=sp_call), env, timeout)
-        row["scipy"] = sp["first"]
+        row["scipy"], row["scipy_cpu"] = sp["first"], sp["first_cpu"]
         row["scipy_steady"] = sp["steady"]
     return row
 
@@ -142,11 +143,14 @@ def run_script(path, cache_dir, timeout):
     env = _env(cache_dir)
     out = []
     for _ in range(2):
+        before = os.times()
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, str(path)], env=env, capture_output=True, text=True, timeout=timeout)
         if proc.returncode:
             raise RuntimeError(f"{path} failed:\n{proc.stderr[-3000:]}")
-        out.append(time.perf_counter() - t0)
+        after = os.times()
+        cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+        out.append((time.perf_counter() - t0, cpu))
     return out
 
 
@@ -175,8 +179,10 @@ def main(argv=None):
     unknown = sorted(set(names) - set(OPERATORS))
     if unknown:
         p.error(f"unknown operators {unknown}; choose from {list(OPERATORS)}")
-    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; seconds per first call, fresh processes")
-    header = f"{'operator':24s} {'cold':>8s} {'warm':>8s} {'steady':>8s} {'scipy 1st':>9s} {'cold/scipy':>10s}"
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; seconds per first call, fresh processes "
+          "(wall; 'cpu': CPU seconds of the process, less sensitive to a loaded machine)")
+    header = (f"{'operator':24s} {'cold':>8s} {'cold cpu':>8s} {'warm':>8s} {'warm cpu':>8s} {'steady':>8s} "
+              f"{'scipy 1st':>9s} {'scipy cpu':>9s} {'cold/scipy':>10s}")
     print(header)
     print("-" * len(header))
     results = {}
@@ -185,12 +191,13 @@ def main(argv=None):
             row = run_operator(name, pathlib.Path(tmp), args.repeats, args.timeout)
         results[name] = row
         ratio = "-" if row["scipy"] is None else f"{row['cold'] / row['scipy']:10.1f}"
-        print(f"{name:24s} {_fmt(row['cold'])} {_fmt(row['warm'])} {_fmt(row['steady'])} {_fmt(row['scipy']):>9s} {ratio:>10s}", flush=True)
+        print(f"{name:24s} {_fmt(row['cold'])} {_fmt(row['cold_cpu'])} {_fmt(row['warm'])} {_fmt(row['warm_cpu'])} "
+              f"{_fmt(row['steady'])} {_fmt(row['scipy']):>9s} {_fmt(row.get('scipy_cpu')):>9s} {ratio:>10s}", flush=True)
     if not args.operators and not args.no_readme:
         with tempfile.TemporaryDirectory(prefix="fc-first-readme-") as tmp:
             cold, warm = run_script(HERE.parent / "examples" / "quickstart.py", pathlib.Path(tmp), args.timeout)
-        results["README example"] = {"cold": cold, "warm": warm}
-        print(f"{'README example (script)':24s} {_fmt(cold)} {_fmt(warm)}")
+        results["README example"] = {"cold": cold[0], "cold_cpu": cold[1], "warm": warm[0], "warm_cpu": warm[1]}
+        print(f"{'README example (script)':24s} {_fmt(cold[0])} {_fmt(cold[1])} {_fmt(warm[0])} {_fmt(warm[1])}")
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(results, indent=1))
     return 0
