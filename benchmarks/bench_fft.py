@@ -34,6 +34,8 @@ pre-planned plan (target <= 1.05); each figure is the median over
     python benchmarks/bench_fft.py              # 128^3 and 256^3, float32 and float64
     python benchmarks/bench_fft.py --quick      # 64^3 and 128^3
     python benchmarks/bench_fft.py --first-call [--threads 1] [--quick]
+
+``bench_fft_cpu.py`` gives the same first/tenth-call ratios in CPU seconds (for a loaded machine).
 """
 
 import argparse
