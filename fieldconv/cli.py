@@ -10,6 +10,9 @@ Subcommands
 ``validate``
     The Poisson solvers against closed-form potentials: error table and
     convergence PNG (see validation/README.md).
+``warmup``
+    Compile the numba kernels and measure the FFTW plans a job will use
+    (``fieldconv.validation.warmup``), for job scripts on clusters.
 
 Later subcommands (``validate``, ``paint``, ``poisson``, ``smooth``,
 ``batch``) register in :func:`build_parser` the same way: a sub-parser and a
@@ -53,16 +56,17 @@ def info_text():
         lines.append(f"  {name:8s} {status}")
     lines.append(f"  default  {get_backend().name}")
     ok, reason = backend_status("cupy")
-    lines.append(f"  gpu      {reason}")
+    if ok:
+        lines.append(f"  gpu      {reason}")
     lines += [
         "",
         f"threads: {default_threads()} for FFTW, numba and BLAS "
         f"(FIELDCONV_NUM_THREADS={os.environ.get('FIELDCONV_NUM_THREADS', 'unset')}; "
         "scoped: fieldconv.backend.threads(n))",
-        f"FFTW planner effort: {_planner_effort()} "
-        "(FIELDCONV_FFTW_PLANNER)",
-        f"FFTW wisdom file: {os.environ.get('FIELDCONV_FFTW_WISDOM', 'unset')} (FIELDCONV_FFTW_WISDOM; "
-        "save with fieldconv.backend.save_wisdom)",
+        "",
+        *_planner_lines(),
+        "",
+        *_numba_lines(),
         "",
         "caches (fieldconv.backend.cache_info / set_cache_limit / clear_caches):",
         *_cache_lines(),
@@ -88,13 +92,53 @@ def _cache_lines():
     return out
 
 
-def _planner_effort():
-    from .backend import get_backend
+def _planner_lines():
+    from .backend import fft_planner_info
 
     try:
-        return get_backend("pyfftw").planner_effort
+        info = fft_planner_info()
     except ImportError:
-        return "n/a (pyFFTW not installed)"
+        return ["FFT planner: n/a (pyFFTW not installed; the numpy backend uses scipy.fft)"]
+    cache = info["wisdom_cache"]
+    if info["policy"] == "auto":
+        policy = ("auto (first calls on scipy.fft or FFTW wisdom; FFTW_MEASURE in the background once a "
+                  f"transform is reused; never on prime factors > {info['large_prime']})")
+    else:
+        policy = f"{info['policy']} (fixed: every new transform is planned with it on its first call)"
+    state = "on" if cache["enabled"] else "off"
+    size = f"{cache['nbytes'] / 1024:.1f} KiB" if cache["exists"] else "not written yet"
+    seen = ", ".join(f"{n} {k}" for k, n in sorted(info["transforms"].items())) or "none yet in this process"
+    return [
+        f"FFT planner: {policy}",
+        f"  set with: FIELDCONV_FFTW_PLANNER={os.environ.get('FIELDCONV_FFTW_PLANNER', 'unset')} "
+        "(auto, FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT, FFTW_EXHAUSTIVE) or planner_effort=",
+        f"  wisdom cache: {state}, {cache['path']} ({size}); "
+        f"FIELDCONV_FFTW_WISDOM_CACHE={os.environ.get('FIELDCONV_FFTW_WISDOM_CACHE', 'unset')}, "
+        f"FIELDCONV_CACHE_DIR={os.environ.get('FIELDCONV_CACHE_DIR', 'unset')}",
+        f"  wisdom file: {os.environ.get('FIELDCONV_FFTW_WISDOM', 'unset')} (FIELDCONV_FFTW_WISDOM; "
+        "fieldconv.backend.save_wisdom / load_wisdom)",
+        f"  transforms: {seen}",
+    ]
+
+
+def _numba_lines():
+    import importlib.util
+
+    from . import _jit
+
+    spec = importlib.util.find_spec("fieldconv.stencil._compiled")
+    folder, rule = _jit.cache_location(spec.origin)
+    if folder is None:
+        where = "no writable folder: kernels are compiled again in every process"
+    elif rule == "package __pycache__":
+        where = f"{os.path.dirname(os.path.dirname(folder))}/<family>/__pycache__ ({rule})"
+    else:
+        where = f"{os.path.dirname(folder)} ({rule})"
+    return [
+        "compiled kernels (numba): compiled on first use, for the dtypes a call needs; "
+        "`fieldconv warmup` compiles ahead of a job",
+        f"  cache: {where}; NUMBA_CACHE_DIR={os.environ.get('NUMBA_CACHE_DIR', 'unset')}",
+    ]
 
 
 def _cmd_info(args):
@@ -129,6 +173,33 @@ def _cmd_validate(args):
     return 0
 
 
+def _cmd_warmup(args):
+    import contextlib
+    import time
+
+    from .backend import threads
+    from .validation import warmup
+
+    shapes = [tuple(s) for s in (args.shape or [])]
+    failed = []
+
+    def show(row):
+        print(f"  {row['family']:12s} {row['step']:28s} {row['dtype']:8s} {row['seconds']:8.2f} s  {row['status']}",
+              flush=True)
+        if row["status"].startswith("failed") or "failed:" in row["status"]:
+            failed.append(row)
+
+    print(f"fieldconv warmup: families {', '.join(args.families or ['all'])}; dtypes {', '.join(args.dtypes)}; "
+          f"FFT shapes {', '.join('x'.join(map(str, s)) for s in shapes) or 'none (--shape)'}")
+    t0 = time.perf_counter()
+    with threads(args.threads) if args.threads else contextlib.nullcontext():
+        warmup(args.families, dtypes=args.dtypes, shapes=shapes, progress=show)
+    print(f"done in {time.perf_counter() - t0:.1f} s; caches:")
+    for line in _numba_lines()[1:] + _planner_lines()[2:3]:
+        print(line)
+    return 1 if failed else 0
+
+
 def build_parser():
     """The argparse parser of the ``fieldconv`` command."""
     parser = argparse.ArgumentParser(
@@ -154,6 +225,25 @@ def build_parser():
     p.add_argument("--backend", default=None, help="backend name (default numpy)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_validate)
+
+    from .validation import WARMUP_FAMILIES
+
+    p = sub.add_parser(
+        "warmup",
+        help="compile kernels and plan FFTs ahead of a job",
+        description="Compile the numba kernels (into numba's on-disk cache) and measure the FFTW plans "
+        "(into the per-user wisdom cache) that a job will use, and print what was done and how long it "
+        "took. Run it once per machine type before a job array; later processes start warm.",
+    )
+    p.add_argument("--families", nargs="+", choices=WARMUP_FAMILIES, default=None, metavar="FAMILY",
+                   help=f"operator families (default all): {', '.join(WARMUP_FAMILIES)}")
+    p.add_argument("--dtypes", nargs="+", choices=("float32", "float64"), default=["float64"],
+                   help="field dtypes of the job (default float64)")
+    p.add_argument("--shape", type=int, nargs="+", action="append", metavar="N",
+                   help="a grid shape whose FFTW plans to measure (repeatable), e.g. --shape 256 256 256")
+    p.add_argument("--threads", type=int, default=None,
+                   help="threads the job will use (FFTW plans depend on it; default FIELDCONV_NUM_THREADS or all)")
+    p.set_defaults(func=_cmd_warmup)
 
     for add in IO_SUBCOMMANDS:
         add(sub)
@@ -477,6 +567,7 @@ IO_EPILOG = """examples:
   fieldconv poisson --example -o plummer.h5        density, potential, forces of a built-in Plummer sphere
   fieldconv poisson snap.hdf5 --shape 256 --scheme cic -o out.h5
   fieldconv batch runs.toml --jobs 4               many files, resumable: rerun to finish
+  fieldconv warmup --shape 256 256 256             compile kernels and plan FFTs once, before a job array
   fieldconv COMMAND --help                         options of COMMAND, with examples
 """
 
