@@ -57,6 +57,7 @@ _SUBPACKAGES = (
     "stencil",
     "poisson",
     "assign",
+    "pm",
     "smoothing",
     "spectra",
     "io",

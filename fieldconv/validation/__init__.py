@@ -4,7 +4,9 @@
 (:mod:`._problems`); :func:`run_validation` runs them through the solver
 configurations they validate and reports errors and convergence orders
 (:mod:`._study`); :func:`run_demo` is the tour of the FFT backends behind
-``fieldconv demo`` (:mod:`._demo`).  Slow studies live in the repository's
+``fieldconv demo`` (:mod:`._demo`); :func:`warmup` compiles the numba kernels
+and plans the FFTs a job will use, behind ``fieldconv warmup``
+(:mod:`._warmup`).  Slow studies live in the repository's
 ``validation/`` folder.
 
 Examples
@@ -17,6 +19,7 @@ Examples
 from ._demo import run_demo
 from ._problems import PROBLEMS, Problem
 from ._study import FULL_SIZES, QUICK_SIZES, format_table, observed_orders, plot_convergence, run_validation
+from ._warmup import WARMUP_FAMILIES, warmup
 
 __all__ = ["PROBLEMS", "Problem", "run_validation", "format_table", "plot_convergence", "observed_orders",
-           "QUICK_SIZES", "FULL_SIZES", "run_demo"]
+           "QUICK_SIZES", "FULL_SIZES", "run_demo", "warmup", "WARMUP_FAMILIES"]
