@@ -7,13 +7,15 @@ batch in parallel (``prange``), where the NumPy expressions take two to
 four passes on one thread.  Each kernel computes exactly what the generic
 expression does (the same maximum and the same first-maximum index; sums
 in float64, rounded once): tests run both paths on the same data.  Imported lazily, on the first host call; compiled once per machine
-(``cache=True``).
+under the package's numba policy (:func:`fieldconv._jit.jit`: on-disk cache, or none where no
+folder is writable).
 
 Private module.
 """
 
-import numba
 import numpy as np
+
+from .._jit import jit, prange
 
 __all__ = [
     "relu_forward",
@@ -29,11 +31,11 @@ __all__ = [
 ]
 
 
-@numba.njit(cache=True, parallel=True)
+@jit(parallel=True)
 def _maxpool_fwd(x, k, out, idx, keep):
     rows = x.shape[0]
     lo = out.shape[1]
-    for r in numba.prange(rows):
+    for r in prange(rows):
         xr = x[r]
         o = out[r]
         ix = idx[r]
@@ -69,11 +71,11 @@ def maxpool_forward(x, k, keep):
     return out, (idx if keep else None)
 
 
-@numba.njit(cache=True, parallel=True)
+@jit(parallel=True)
 def _maxpool_bwd(g, idx, k, dx):
     rows, lo = g.shape
     length = dx.shape[1]
-    for r in numba.prange(rows):
+    for r in prange(rows):
         d = dx[r]
         for i in range(length):
             d[i] = 0
@@ -88,11 +90,11 @@ def maxpool_backward(g, idx, k, length):
     return dx
 
 
-@numba.njit(cache=True, parallel=True)
+@jit(parallel=True)
 def _region_fwd(x, starts, stops, is_max, out, idx):
     rows = x.shape[0]
     n = starts.shape[0]
-    for r in numba.prange(rows):
+    for r in prange(rows):
         xr = x[r]
         for b in range(n):
             if is_max:
@@ -120,11 +122,11 @@ def region_forward(x, starts, stops, is_max):
     return out, (idx if is_max else None)
 
 
-@numba.njit(cache=True, parallel=True)
+@jit(parallel=True)
 def _region_bwd(g, starts, stops, is_max, idx, dx):
     rows, length = dx.shape
     n = starts.shape[0]
-    for r in numba.prange(rows):
+    for r in prange(rows):
         for i in range(length):
             dx[r, i] = 0
         for b in range(n):
@@ -143,10 +145,10 @@ def region_backward(g, starts, stops, is_max, idx, length):
     return dx
 
 
-@numba.njit(cache=True, parallel=True)
+@jit(parallel=True)
 def _relu_fwd(x, out):
     n = x.shape[0]
-    for i in numba.prange(n):
+    for i in prange(n):
         v = x[i]
         out[i] = 0 if v <= 0 else v  # NaN stays NaN, as numpy.maximum(x, 0)
 
@@ -158,10 +160,10 @@ def relu_forward(x):
     return out
 
 
-@numba.njit(cache=True, parallel=True)
+@jit(parallel=True)
 def _relu_bwd(y, g, out):
     n = y.shape[0]
-    for i in numba.prange(n):
+    for i in prange(n):
         out[i] = g[i] if y[i] > 0 else 0
 
 
@@ -172,10 +174,10 @@ def relu_backward(y, g):
     return out
 
 
-@numba.njit(cache=True, parallel=True)
+@jit(parallel=True)
 def _moments(x, s1, s2):
     b, c, length = x.shape
-    for ch in numba.prange(c):
+    for ch in prange(c):
         a1 = 0.0
         a2 = 0.0
         for i in range(b):
@@ -197,10 +199,10 @@ def channel_moments(x):
     return s1, s2
 
 
-@numba.njit(cache=True, parallel=True)
+@jit(parallel=True)
 def _affine(x, a, c, out):
     b, ch, length = x.shape
-    for i in numba.prange(b):
+    for i in prange(b):
         for k in range(ch):
             ak = a[k]
             ck = c[k]
@@ -215,10 +217,10 @@ def channel_affine(x, a, c):
     return out
 
 
-@numba.njit(cache=True, parallel=True)
+@jit(parallel=True)
 def _bn_sums(g, x, mean, s1, s2):
     b, c, length = x.shape
-    for k in numba.prange(c):
+    for k in prange(c):
         a1 = 0.0
         a2 = 0.0
         m = mean[k]
@@ -240,10 +242,10 @@ def bn_gradient_sums(g, x, mean):
     return s1, s2
 
 
-@numba.njit(cache=True, parallel=True)
+@jit(parallel=True)
 def _bn_dx(g, x, mean, scale, gmean, coef, out):
     b, c, length = x.shape
-    for i in numba.prange(b):
+    for i in prange(b):
         for k in range(c):
             m, sc, gm, co = mean[k], scale[k], gmean[k], coef[k]
             for t in range(length):
