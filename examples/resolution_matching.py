@@ -17,7 +17,8 @@ i.e. in the derivative spectra (Savitzky-Golay, fieldconv.smoothing), where
 baselines drop out.  The script prints the median per-sample RMS difference
 both ways and the fraction of samples where matching helps.
 
-Install xpectrass with ``pip install --no-deps xpectrass pandas``: it pins
+Needs: fieldconv (core install), pandas and the xpectrass data files.
+Install them with ``pip install --no-deps xpectrass pandas``: xpectrass pins
 exact versions of numpy, scipy and numba, and a plain ``pip install
 xpectrass`` downgrades them.  Run::
 
@@ -39,12 +40,12 @@ def load_pairs(max_samples=None):
     """(x_hi, A_hi, x_lo, A_lo, sample ids) for samples present at both resolutions."""
     import importlib.util
 
-    import pandas as pd
-
     # the data files only: importing xpectrass itself needs its pinned dependencies
+    missing = [m for m in ("xpectrass", "pandas") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SystemExit(f"this example needs {' and '.join(missing)}: pip install --no-deps xpectrass pandas")
     spec = importlib.util.find_spec("xpectrass")
-    if spec is None:
-        raise SystemExit("xpectrass is not installed: pip install --no-deps xpectrass pandas")
+    import pandas as pd
     base = os.path.join(spec.submodule_search_locations[0], "data")
     hi = pd.read_csv(os.path.join(base, "villegas_camacho_2024_c4.csv.xz"), nrows=max_samples)
     lo = pd.read_csv(os.path.join(base, "villegas_camacho_2024_c8.csv.xz"), nrows=max_samples)
