@@ -120,7 +120,8 @@ def _add_validate(sub):
     p.add_argument("--backend", default=None, choices=_LazyNames(_backend_names), metavar="NAME",
                    help="backend to validate: %(choices)s (default: the package default)")
     p.add_argument("--no-plots", action="store_true", help="no figures (they need matplotlib: fieldconv[plot])")
-    p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bars (the one line per finished family on stderr stays)")
     p.set_defaults(func=_cmd_validate)
 
 
@@ -136,9 +137,8 @@ def _cmd_validate(args):
             print("matplotlib is not installed: no figures (pip install \"fieldconv[plot]\")", file=sys.stderr)
             plots = False
     options = {"poisson": {"problems": args.problems, "sizes": args.sizes}}
-    log = None if args.no_progress else sys.stderr
     report = validate(args.families, quick=args.quick, backend=args.backend, options=options,
-                      progress=not args.no_progress, log=log)
+                      progress=not args.no_progress, log=sys.stderr)
     print(report.format())
     written = report.write(args.output, plots=plots)
     print(f"wrote {len(written)} files to {os.path.abspath(args.output)}: {', '.join(os.path.basename(w) for w in written)}")

@@ -124,6 +124,12 @@ class Series:
         Series of one group share a colour (default: the label).
     style : str, optional
         matplotlib format string (default ``"o-"``).
+
+    Examples
+    --------
+    >>> from fieldconv.validation import Series
+    >>> Series("laplacian o2", [16, 32], [4e-3, 1e-3], order=2).order
+    2
     """
 
     label: str
@@ -139,12 +145,23 @@ class Series:
 
 @dataclass
 class FamilyResult:
-    """What a family's run returns: its checks, the series of its figure, its wall time."""
+    """What a family's run returns: its checks, the series of its figure, its wall time.
+
+    ``details`` is optional text (a detailed table) written beside the report
+    as ``<family>_details.txt``.
+
+    Examples
+    --------
+    >>> from fieldconv.validation import FamilyResult
+    >>> FamilyResult(sizes=(16, 32)).checks
+    []
+    """
 
     checks: list = field(default_factory=list)
     series: list = field(default_factory=list)
     seconds: float = 0.0
     sizes: tuple = ()
+    details: str = ""
 
 
 def fit_order(sizes, errors):

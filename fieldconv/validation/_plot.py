@@ -71,13 +71,13 @@ def _convergence_panel(ax, series, title, ylabel, xlabel):
     ax.legend(fontsize=6.5, ncol=2 if len(series) > 4 else 1)
 
 
-def _curve_panel(ax, series, title, ylabel, xlabel, logy):
+def _curve_panel(ax, series, title, ylabel, xlabel, logy, reference_label="analytic"):
     colors = _colors(series)
     for s in series:
         color = colors[s.group or s.label]
         if s.reference:
             rx, ry = s.reference
-            ax.plot(rx, ry, "-", color=color, lw=1.0, label=f"{s.label} (analytic)")
+            ax.plot(rx, ry, "-", color=color, lw=1.0, label=f"{s.label} ({reference_label})")
         ax.plot(s.x, s.y, "o", color=color, ms=3.5, mfc="none", label=f"{s.label} (measured)")
     if logy:
         ax.set_yscale("log")
@@ -101,7 +101,8 @@ def plot_family(result, path, *, title, panels):
     panels : list of dict
         One per panel: ``name`` (the ``Series.panel`` it shows), ``title``,
         ``ylabel``, optional ``xlabel`` (default "N (cells per axis)"),
-        ``kind`` ("convergence", "curve" or "curve-log").
+        ``kind`` ("convergence", "curve" or "curve-log"), and for curves
+        ``reference_label`` (what the line is: default "analytic").
 
     Returns
     -------
@@ -113,14 +114,15 @@ def plot_family(result, path, *, title, panels):
     plt = _pyplot()
     ncol = min(len(panels), 3)
     nrow = math.ceil(len(panels) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 3.8 * nrow), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(max(4.6 * ncol, 7.0), 3.8 * nrow + 0.4), squeeze=False)
     for ax, panel in zip(axes.flat, panels):
         series = [s for s in result.series if s.panel == panel["name"]]
         xlabel = panel.get("xlabel", "N (cells per axis)")
         if panel.get("kind", "convergence") == "convergence":
             _convergence_panel(ax, series, panel["title"], panel["ylabel"], xlabel)
         else:
-            _curve_panel(ax, series, panel["title"], panel["ylabel"], xlabel, panel["kind"] == "curve-log")
+            _curve_panel(ax, series, panel["title"], panel["ylabel"], xlabel, panel["kind"] == "curve-log",
+                         panel.get("reference_label", "analytic"))
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     fig.suptitle(title, fontsize=11)

@@ -48,6 +48,13 @@ class Family:
         ``plot(result, path)``: writes the family's PNG figure.
     tolerances : str
         How the tolerances are derived (shown under the family's table).
+
+    Examples
+    --------
+    >>> from fieldconv.validation import registered_families
+    >>> fam = registered_families(["savgol"])["savgol"]
+    >>> fam.namespace
+    'fieldconv.smoothing'
     """
 
     name: str
@@ -73,6 +80,12 @@ class Settings:
     options : dict
         Family-specific options by family name, e.g.
         ``{"poisson": {"problems": [...], "sizes": [...]}}``.
+
+    Examples
+    --------
+    >>> from fieldconv.validation import Settings
+    >>> Settings(quick=True, options={"poisson": {"sizes": [32, 64]}}).option("poisson", "sizes")
+    [32, 64]
     """
 
     quick: bool = False
@@ -118,16 +131,38 @@ def registered_families(names=None):
     Returns
     -------
     dict of str -> Family
+
+    Raises
+    ------
+    ValueError
+        A name that is not in :data:`FAMILY_MODULES`.
+
+    Examples
+    --------
+    >>> from fieldconv.validation import registered_families
+    >>> list(registered_families(["stencil", "poisson"]))
+    ['stencil', 'poisson']
     """
+    names = FAMILY_MODULES if names is None else tuple(names)
+    bad = [n for n in names if n not in FAMILY_MODULES]
+    if bad:
+        raise ValueError(f"families must be names from {list(FAMILY_MODULES)}; got {bad}")
     out = {}
-    for mod in FAMILY_MODULES if names is None else names:
+    for mod in names:
         fam = import_module(f"fieldconv.validation._families.{mod}").FAMILY
-        if fam.name != mod:
+        if mod != fam.name:
             raise ValueError(f"family module {mod!r} must define FAMILY with name {mod!r}; got {fam.name!r}")
         out[fam.name] = fam
     return out
 
 
 def family_names():
-    """Names of the registered families, in report order (no module is imported)."""
+    """Names of the registered families, in report order (no module is imported).
+
+    Examples
+    --------
+    >>> from fieldconv.validation import family_names
+    >>> "poisson" in family_names()
+    True
+    """
     return tuple(FAMILY_MODULES)

@@ -18,6 +18,7 @@ Examples
 import json
 import math
 import os
+import textwrap
 import time
 
 from .. import __version__
@@ -65,6 +66,13 @@ class Report:
     settings : Settings
     seconds : float
         Wall time of the whole run.
+
+    Examples
+    --------
+    >>> from fieldconv.validation import validate
+    >>> report = validate(["savgol"], quick=True)
+    >>> report.format().splitlines()[2].startswith("== savgol:")
+    True
     """
 
     def __init__(self, results, settings, seconds, backend_name):
@@ -92,7 +100,8 @@ class Report:
         """One line: counts, verdict and time."""
         n, nf = len(self.checks), len(self.failed)
         verdict = "ALL PASS" if nf == 0 and n else f"{nf} FAIL"
-        return f"{n} checks in {len(self.results)} families: {verdict} ({self.seconds:.1f} s)"
+        fams = f"{len(self.results)} famil{'y' if len(self.results) == 1 else 'ies'}"
+        return f"{n} checks in {fams}: {verdict} ({self.seconds:.1f} s)"
 
     def format(self):
         """The report as text: a section per family, the summary, the legend."""
@@ -108,7 +117,8 @@ class Report:
                 out.append(f"   {c.case:{w1}s}  {c.quantity:{w2}s}  {_fmt_value(c):>9s}  {_fmt_limit(c):>11s}  "
                            f"{c.verdict:7s}  {c.basis}")
             if fam.tolerances:
-                out.append(f"   tolerances: {fam.tolerances}")
+                out.append(textwrap.fill(f"tolerances: {fam.tolerances}", width=110, initial_indent="   ",
+                                         subsequent_indent="      "))
             out.append("")
         out.append(self.summary())
         for c in self.failed:
@@ -126,7 +136,7 @@ class Report:
                              for name, (fam, res) in self.results.items()}}
 
     def write(self, directory, *, plots=True):
-        """Write ``validation.txt``, ``validation.json`` and ``<family>.png`` into `directory`.
+        """Write ``validation.txt``, ``validation.json``, ``<family>.png`` (and ``<family>_details.txt``) into `directory`.
 
         Parameters
         ----------
@@ -158,6 +168,12 @@ class Report:
             with atomic_path(path) as tmp, open(tmp, "w") as fh:
                 fh.write(text)
             written.append(path)
+        for name, (fam, res) in self.results.items():
+            if res.details:
+                path = os.path.join(directory, f"{name}_details.txt")
+                with atomic_path(path) as tmp, open(tmp, "w") as fh:
+                    fh.write(res.details + "\n")
+                written.append(path)
         if plots:
             for name, (fam, res) in self.results.items():
                 written.append(fam.plot(res, os.path.join(directory, f"{name}.png")))
@@ -198,6 +214,17 @@ def validate(families=None, *, quick=False, backend=None, options=None, progress
     ------
     ValueError
         Unknown family name, or bad family options.
+    BackendUnavailableError
+        An unknown or unusable `backend`.
+
+    Examples
+    --------
+    >>> from fieldconv.validation import validate
+    >>> report = validate(["savgol"], quick=True, backend="numpy")
+    >>> report.exit_code, len(report.failed)
+    (0, 0)
+    >>> print(report.summary())   # doctest: +ELLIPSIS
+    14 checks in 1 family: ALL PASS (... s)
     """
     from ..backend import get_backend
 

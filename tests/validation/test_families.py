@@ -56,7 +56,8 @@ def test_report_text_and_json(report, tmp_path):
     written = report.write(tmp_path, plots=False)
     data = json.loads((tmp_path / "validation.json").read_text())
     assert data["exit_code"] == 0 and set(data["families"]) == set(EXPECTED_FAMILIES)
-    assert {p.rsplit("/", 1)[-1] for p in written} == {"validation.txt", "validation.json"}
+    assert {p.rsplit("/", 1)[-1] for p in written} == {"validation.txt", "validation.json", "poisson_details.txt"}
+    assert "order_phi" in (tmp_path / "poisson_details.txt").read_text()
 
 
 def test_expected_orders_are_reported(report):
@@ -91,3 +92,8 @@ def test_validate_errors():
         validate(["nope"])
     with pytest.raises(ValueError, match="families must be names from"):
         validate([])
+
+
+def test_registered_families_errors():
+    with pytest.raises(ValueError, match="families must be names from"):
+        registered_families(["nope"])

@@ -95,7 +95,7 @@ def plot(result, path):
     return plot_family(result, path, title="fieldconv.convolution: Gaussian (s1 = 3) * Gaussian kernel (s2 = 2 cells)",
                        panels=[{"name": "truncate", "kind": "curve-log", "xlabel": "truncate (kernel radius / s2)",
                                 "title": "error against the kernel's truncation\n(lines: tail bound + round-off)",
-                                "ylabel": "relative max error"}])
+                                "ylabel": "relative max error", "reference_label": "bound"}])
 
 
 FAMILY = Family(

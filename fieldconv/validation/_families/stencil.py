@@ -144,7 +144,7 @@ def _spectral(settings, res, sizes):
     dt = np.dtype(settings.get_backend().to_numpy(out).dtype).name
     err = _rel(settings.host(out), grads[2])
     bound = EPS["float32"] * math.log2(n**3) * (n / 2) / MODES[2]
-    res.checks.append(error_check(fam, f"spectral_gradient float32 -> {dt}, 3-D mode", f"rel. max error, N={n}",
+    res.checks.append(error_check(fam, f"spectral_gradient, float32 in, {dt} out, 3-D", f"rel. max error, N={n}",
                                   err if dt == "float32" else float("inf"), bound, "float32 round-off eps32 log2(N^3) k_max/m"))
 
 
