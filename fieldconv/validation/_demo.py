@@ -7,6 +7,7 @@ one, and the round-trip time per backend is printed.
 """
 
 import math
+import numbers
 import time
 
 import numpy as np
@@ -46,11 +47,15 @@ def run_demo(size=64, backend=None, progress=True):
 
     Raises
     ------
+    TypeError
+        `size` is not an integer (``"16"``, ``16.0``).
     ValueError
         `size` below 8.
     BackendUnavailableError
         An unknown or unusable `backend`, before anything is printed.
     """
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+        raise TypeError(f"size must be an integer >= 8; got {size!r}")
     if size < 8:
         raise ValueError(f"size must be >= 8; got {size}")
     names = [backend] if backend else [b for b in available_backends() if b != "cupy"]

@@ -26,6 +26,7 @@ True
 """
 
 import math
+import numbers
 
 import numpy as np
 
@@ -74,8 +75,11 @@ def run_validation(sizes=FULL_SIZES, *, problems=None, dtype=np.float64, backend
 
     Raises
     ------
+    TypeError
+        `sizes` is not a sequence of integers (a string, a float such as 8.5
+        or 8.0, a bool).
     ValueError
-        Unknown problem name, or a size below 4.
+        Unknown problem name, no size, or a size below 4.
 
     Examples
     --------
@@ -89,9 +93,7 @@ def run_validation(sizes=FULL_SIZES, *, problems=None, dtype=np.float64, backend
     for n in names:
         if n not in PROBLEMS:
             raise ValueError(f"problems must be names from {sorted(PROBLEMS)}; got {n!r}")
-    sizes = [int(n) for n in sizes]
-    if any(n < 4 for n in sizes):
-        raise ValueError(f"sizes must be >= 4; got {sizes}")
+    sizes = _check_sizes(sizes)
     jobs = [(PROBLEMS[n], g, o, N) for n in names for (g, o) in PROBLEMS[n].methods for N in sizes]
     bar = None
     if progress:
@@ -143,6 +145,41 @@ def run_validation(sizes=FULL_SIZES, *, problems=None, dtype=np.float64, backend
     return rows
 
 
+def _check_sizes(sizes):
+    """`sizes` as a list of Python ints >= 4; a string, float or bool is refused, never truncated."""
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise TypeError(f"sizes must be a sequence of integers; got {sizes!r}")
+    sizes = list(sizes)
+    bad = [n for n in sizes if isinstance(n, bool) or not isinstance(n, numbers.Integral)]
+    if bad:
+        raise TypeError(f"sizes must be a sequence of integers; got {bad[0]!r} in {sizes!r}")
+    sizes = [int(n) for n in sizes]
+    if not sizes:
+        raise ValueError("sizes must hold at least one size; got an empty sequence")
+    if any(n < 4 for n in sizes):
+        raise ValueError(f"sizes must be >= 4; got {sizes}")
+    return sizes
+
+
+#: The error columns of a study row (``observed_orders``' `key`).
+ERROR_KEYS = ("phi_L2", "phi_max", "F_L2", "F_max")
+
+
+def _check_rows(rows, needed):
+    """`rows` as a list of dicts holding the keys `needed`; ValueError naming rows otherwise."""
+    if isinstance(rows, (str, bytes, dict)) or not hasattr(rows, "__iter__"):
+        raise TypeError(f"rows must be a list of study rows (dicts) from run_validation; got {type(rows).__name__}")
+    rows = list(rows)
+    for i, r in enumerate(rows):
+        if not isinstance(r, dict):
+            raise TypeError(f"rows must be a list of study rows (dicts) from run_validation; "
+                            f"rows[{i}] is {type(r).__name__}")
+        missing = [k for k in needed if k not in r]
+        if missing:
+            raise ValueError(f"rows must be study rows from run_validation; rows[{i}] lacks {missing}")
+    return rows
+
+
 def _floors(prob, n, h, ref, fref, dtype):
     """Round-off floors of the relative potential and force errors of one solve."""
     m = (2 * n if prob.bc == "isolated" else n) ** prob.ndim  # isolated: FFTs on the doubled grid
@@ -157,6 +194,13 @@ def _floors(prob, n, h, ref, fref, dtype):
 def observed_orders(rows, key="phi_L2"):
     """Observed order between consecutive sizes, per (problem, method).
 
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of :func:`run_validation`.
+    key : {"phi_L2", "phi_max", "F_L2", "F_max"}
+        The error column.
+
     Returns
     -------
     dict
@@ -170,7 +214,18 @@ def observed_orders(rows, key="phi_L2"):
     >>> rows = [dict(problem="a", method="m", N=16, phi_L2=4e-4), dict(problem="a", method="m", N=32, phi_L2=1e-4)]
     >>> observed_orders(rows)
     {('a', 'm'): [2.0]}
+
+    Raises
+    ------
+    ValueError
+        `key` is not an error column, or a row lacks ``problem``, ``method``,
+        ``N`` or `key`.
+    TypeError
+        `rows` is not a list of dicts.
     """
+    if key not in ERROR_KEYS:
+        raise ValueError(f"key must be one of {list(ERROR_KEYS)}; got {key!r}")
+    rows = _check_rows(rows, ("problem", "method", "N", key))
     groups = {}
     for r in rows:
         groups.setdefault((r["problem"], r["method"]), []).append(r)
@@ -197,7 +252,15 @@ def format_table(rows):
     >>> print(format_table([dict(problem="a", method="m", N=16, phi_L2=1e-3, phi_max=2e-3,
     ...                          F_L2=float("nan"), F_max=float("nan"), seconds=0.1)]).splitlines()[0])
     problem      method          N    phi_L2    phi_max   order_phi  F_L2      F_max     order_F   seconds
+
+    Raises
+    ------
+    ValueError
+        A row lacks one of the columns of :func:`run_validation`.
+    TypeError
+        `rows` is not a list of dicts.
     """
+    rows = _check_rows(rows, ("problem", "method", "N", *ERROR_KEYS, "seconds"))
     po = observed_orders(rows, "phi_L2")
     fo = observed_orders(rows, "F_L2")
     lines = [
@@ -261,7 +324,15 @@ def plot_convergence(rows, path):
 
     Reference slopes ``N^-p`` accompany the algebraically converging methods;
     the grid sizes are the ticks; dotted lines are round-off floors.
+
+    Raises
+    ------
+    ValueError
+        A row lacks one of the columns of :func:`run_validation`.
+    TypeError
+        `rows` is not a list of dicts.
     """
+    rows = _check_rows(rows, ("problem", "method", "N", *ERROR_KEYS))
     from ._check import FamilyResult
     from ._plot import plot_family
 

@@ -84,3 +84,39 @@ def test_errors():
     with pytest.raises(ValueError, match="sizes must be >= 4"):
         run_validation(sizes=(2,), progress=False)
     assert format_table([]).startswith("problem")
+
+
+# F34: non-integer sizes were truncated (8.5 ran N=8) or iterated ("8"); bad rows/keys leaked KeyError
+@pytest.mark.parametrize("sizes", [(8.5,), "8", (8.0,), (True, 8), 8], ids=["8.5", "str", "8.0", "bool", "scalar"])
+def test_sizes_must_be_a_sequence_of_integers(sizes):
+    with pytest.raises(TypeError, match="sizes must be a sequence of integers"):
+        run_validation(sizes, problems=["trig1d"], progress=False)
+
+
+def test_sizes_numpy_integers_and_empty():
+    rows = run_validation(np.array([8]), problems=["trig1d"], progress=False)
+    assert {r["N"] for r in rows} == {8} and type(rows[0]["N"]) is int
+    with pytest.raises(ValueError, match="sizes must hold at least one size"):
+        run_validation((), problems=["trig1d"], progress=False)
+
+
+def test_rows_and_key_are_checked(tmp_path):
+    with pytest.raises(ValueError, match=r"rows must be study rows from run_validation; rows\[0\] lacks"):
+        format_table([{"x": 1}])
+    with pytest.raises(ValueError, match=r"rows\[0\] lacks"):
+        plot_convergence([{"x": 1}], tmp_path / "p.png")
+    with pytest.raises(TypeError, match="rows must be a list of study rows"):
+        format_table("rows")
+    rows = run_validation(sizes=(8, 16), problems=["trig1d"], progress=False)
+    with pytest.raises(ValueError, match=r"key must be one of \['phi_L2'"):
+        observed_orders(rows, key="nope")
+    with pytest.raises(ValueError, match=r"lacks \['phi_L2'\]"):
+        observed_orders([{"problem": "a", "method": "m", "N": 8}])
+
+
+@pytest.mark.parametrize("size", ["16", 16.0, True], ids=["str", "float", "bool"])
+def test_demo_size_must_be_an_integer(size):
+    from fieldconv.validation import run_demo
+
+    with pytest.raises(TypeError, match="size must be an integer >= 8"):
+        run_demo(size=size, progress=False)
