@@ -6,12 +6,14 @@ Build (warnings are errors)::
 
 The Markdown pages are read with MyST; the API reference is generated at
 build time from the docstrings (numpydoc) of the namespaces in
-``API_NAMESPACES``: adding a namespace to the reference is one line there.
+``fieldconv._SUBPACKAGES`` and their public submodules (:func:`api_namespaces`):
+a new subpackage appears in the reference without an edit here.
 """
 
 import importlib
 import inspect
 import os
+import pkgutil
 import sys
 
 sys.path.insert(0, os.path.abspath(".."))
@@ -23,25 +25,40 @@ author = "The fieldconv developers"
 copyright = "The fieldconv developers, BSD-3-Clause"
 release = version = fieldconv.__version__
 
-#: The public namespaces of the API reference, in order (one line each).
-API_NAMESPACES = [
-    "fieldconv.backend",
-    "fieldconv.kernels",
-    "fieldconv.convolution",
-    "fieldconv.filters",
-    "fieldconv.stencil",
-    "fieldconv.poisson",
-    "fieldconv.assign",
-    "fieldconv.smoothing",
-    "fieldconv.spectra",
-    "fieldconv.io",
-    "fieldconv.nn",
-    "fieldconv.nn.mixers",
-    "fieldconv.nn.optim",
-    "fieldconv.validation",
-    "fieldconv.errors",
-    # MERGE: "fieldconv.pm" (branch assignpm), "fieldconv.distributed" (MPI) go here
-]
+
+
+def api_namespaces():
+    """The namespaces of the API reference, found, never listed by hand.
+
+    Every subpackage of ``fieldconv._SUBPACKAGES`` (the package's own list of
+    its public subpackages, in its order), each followed by its public
+    submodules at any depth (names without a leading underscore, e.g.
+    ``fieldconv.nn.mixers``).  A new subpackage appears in the reference as
+    soon as it is in that list.
+    """
+    out = []
+    for sub in fieldconv._SUBPACKAGES:
+        name = f"fieldconv.{sub}"
+        out.append(name)
+        mod = importlib.import_module(name)
+        if hasattr(mod, "__path__"):
+            for info in pkgutil.walk_packages(mod.__path__, prefix=name + "."):
+                if not any(part.startswith("_") for part in info.name.split(".")):
+                    out.append(info.name)
+    return out
+
+
+def _public_names(mod):
+    """``__all__``, or (a module without one) the functions and classes it defines."""
+    names = getattr(mod, "__all__", None)
+    if names is not None:
+        return list(names)
+    return [n for n, obj in vars(mod).items() if not n.startswith("_") and (inspect.isfunction(obj) or
+            inspect.isclass(obj)) and getattr(obj, "__module__", None) == mod.__name__]
+
+
+#: The public namespaces of the API reference, in order.
+API_NAMESPACES = api_namespaces()
 
 extensions = [
     "myst_parser",
@@ -86,7 +103,7 @@ def _write_api(srcdir):
     where = {}
     for ns in API_NAMESPACES:
         mod = importlib.import_module(ns)
-        for name in mod.__all__:
+        for name in _public_names(mod):
             obj = getattr(mod, name)
             if inspect.isfunction(obj) or inspect.isclass(obj):
                 where.setdefault(id(obj), []).append(ns)
@@ -94,7 +111,7 @@ def _write_api(srcdir):
     for ns in API_NAMESPACES:
         mod = importlib.import_module(ns)
         documented, elsewhere = [], []
-        for name in mod.__all__:
+        for name in _public_names(mod):
             obj = getattr(mod, name)
             homes = where.get(id(obj))
             if homes and _canonical(obj, homes) != ns:

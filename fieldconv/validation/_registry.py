@@ -4,7 +4,11 @@ A family is a module ``fieldconv/validation/_families/<name>.py`` that
 defines ``FAMILY = Family(...)``: a name, a title, the public namespace it
 validates, a ``run(settings) -> FamilyResult`` and a
 ``plot(result, path)``.  :data:`FAMILY_MODULES` lists the modules in table
-order; adding a family is writing its module and adding its name there.
+order; adding a family is writing its module and adding its name there.  A
+family that validates an optional part of the package names the modules it
+needs in :data:`FAMILY_REQUIRES`: it joins the run (and ``--families``) on
+an installation that has them and is left out, with no error, where they
+are missing.
 
 Examples
 --------
@@ -16,7 +20,7 @@ Examples
 from dataclasses import dataclass, field
 from importlib import import_module
 
-__all__ = ["Family", "Settings", "FAMILY_MODULES", "registered_families", "family_names"]
+__all__ = ["Family", "Settings", "FAMILY_MODULES", "FAMILY_REQUIRES", "registered_families", "family_names"]
 
 #: Family modules of ``fieldconv.validation._families``, in the order of the report.
 FAMILY_MODULES = (
@@ -25,9 +29,29 @@ FAMILY_MODULES = (
     "convolution",
     "assign",
     "poisson",
-    # "pm",  # MERGE (branch assignpm): _families/pm.py, the Zel'dovich pancake against
-    #        # fieldconv/validation/_zeldovich.py; template in _families/__init__.py
+    "pm",
 )
+
+#: Modules a family needs beyond the core package (found with ``importlib.util.find_spec``, not imported):
+#: a family whose modules are missing is not offered.
+FAMILY_REQUIRES = {
+    "pm": ("fieldconv.pm", "fieldconv.validation._zeldovich"),
+}
+
+
+def _missing(name):
+    """The modules family `name` needs that this installation lacks."""
+    from importlib.util import find_spec
+
+    out = []
+    for mod in FAMILY_REQUIRES.get(name, ()):
+        try:
+            found = find_spec(mod) is not None
+        except ImportError:  # a parent package is missing
+            found = False
+        if not found:
+            out.append(mod)
+    return out
 
 
 @dataclass(frozen=True)
@@ -126,7 +150,7 @@ def registered_families(names=None):
     Parameters
     ----------
     names : sequence of str, optional
-        Import only these (default: all of :data:`FAMILY_MODULES`).
+        Import only these (default: all of :func:`family_names`).
 
     Returns
     -------
@@ -135,7 +159,8 @@ def registered_families(names=None):
     Raises
     ------
     ValueError
-        A name that is not in :data:`FAMILY_MODULES`.
+        A name that is not in :data:`FAMILY_MODULES`, or a family whose
+        required modules (:data:`FAMILY_REQUIRES`) are missing.
 
     Examples
     --------
@@ -143,10 +168,15 @@ def registered_families(names=None):
     >>> list(registered_families(["stencil", "poisson"]))
     ['stencil', 'poisson']
     """
-    names = FAMILY_MODULES if names is None else tuple(names)
+    names = family_names() if names is None else tuple(names)
     bad = [n for n in names if n not in FAMILY_MODULES]
     if bad:
-        raise ValueError(f"families must be names from {list(FAMILY_MODULES)}; got {bad}")
+        raise ValueError(f"families must be names from {list(family_names())}; got {bad}")
+    for n in names:
+        missing = _missing(n)
+        if missing:
+            raise ValueError(f"family {n!r} needs {missing}, which this installation lacks; "
+                             f"available families: {list(family_names())}")
     out = {}
     for mod in names:
         fam = import_module(f"fieldconv.validation._families.{mod}").FAMILY
@@ -157,7 +187,10 @@ def registered_families(names=None):
 
 
 def family_names():
-    """Names of the registered families, in report order (no module is imported).
+    """Names of the families this installation can run, in report order.
+
+    Every name of :data:`FAMILY_MODULES` whose required modules
+    (:data:`FAMILY_REQUIRES`) are found; no family module is imported.
 
     Examples
     --------
@@ -165,4 +198,4 @@ def family_names():
     >>> "poisson" in family_names()
     True
     """
-    return tuple(FAMILY_MODULES)
+    return tuple(n for n in FAMILY_MODULES if not _missing(n))

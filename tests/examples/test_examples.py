@@ -23,17 +23,34 @@ EXAMPLES = {
     "backend_tour.py": (["--size", "16"], ()),
     "conserving_mixer.py": (["--steps", "40", "--grid", "8", "--out", "mixer.png"], ()),
     "resolution_matching.py": (["--max-samples", "6"], ("pandas", "xpectrass")),
-    # MERGE: the examples of other branches (PM Zel'dovich pancake, PM force resolution, ...) go here
+    # particle-mesh examples: they arrive with fieldconv.pm (skipped where it is not installed)
+    "zeldovich_pancake.py": (["--meshes", "16", "32", "--backend", "numpy", "--plot", "pancake.png"], ("fieldconv.pm",)),
+    "pm_force_resolution.py": (["--mesh", "24", "--particles", "2000", "--self-mesh", "8", "--samples", "2",
+                                "--backend", "numpy", "--out", "force.png"], ("fieldconv.pm",)),
 }
+
+
+def _present(name):
+    if not (EXAMPLES_DIR / name).is_file():
+        pytest.skip(f"{name} is not in this checkout")
+
+
+def _find_spec(mod):
+    try:
+        return importlib.util.find_spec(mod)
+    except ImportError:  # a missing parent package
+        return None
 
 
 def test_every_example_is_registered():
     found = sorted(p.name for p in EXAMPLES_DIR.glob("*.py"))
-    assert found == sorted(EXAMPLES), "register each example in tests/examples/test_examples.py EXAMPLES"
+    missing = [n for n in found if n not in EXAMPLES]
+    assert not missing, f"register {missing} in tests/examples/test_examples.py EXAMPLES"
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_example_declares_what_it_needs(name):
+    _present(name)
     doc = ast.get_docstring(ast.parse((EXAMPLES_DIR / name).read_text()))
     assert doc and any(line.startswith("Needs:") for line in doc.splitlines()), \
         f"{name}: say what the example needs in a 'Needs:' line of its docstring"
@@ -42,8 +59,9 @@ def test_example_declares_what_it_needs(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_example_runs(name, tmp_path):
+    _present(name)
     args, needs = EXAMPLES[name]
-    missing = [m for m in needs if importlib.util.find_spec(m) is None]
+    missing = [m for m in needs if _find_spec(m) is None]
     if missing:
         pytest.skip(f"{name} needs {', '.join(missing)} (not installed)")
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))

@@ -1,5 +1,6 @@
 """Every registered family in its quick form: all checks pass, the figure is written, the table is complete."""
 
+import importlib.util
 import json
 
 import numpy as np
@@ -9,8 +10,10 @@ from fieldconv.cli import main
 from fieldconv.validation import Family, FamilyResult, family_names, registered_families, validate
 from fieldconv.validation import _report
 
-# MERGE: add "pm" when the Zel'dovich family lands (see fieldconv/validation/_families/__init__.py)
-EXPECTED_FAMILIES = ("stencil", "savgol", "convolution", "assign", "poisson")
+# "pm" (the Zel'dovich pancake) joins where fieldconv.pm and validation/_zeldovich.py are installed
+EXPECTED_FAMILIES = ("stencil", "savgol", "convolution", "assign", "poisson") + (
+    ("pm",) if importlib.util.find_spec("fieldconv.pm") and importlib.util.find_spec("fieldconv.validation._zeldovich")
+    else ())
 # poisson's quick run solves 3-D problems at 64^3: the test takes the 1-D/2-D problems (the 3-D ones run in
 # tests/validation/test_poisson_study.py at N = 16, 32)
 OPTIONS = {"poisson": {"problems": ["trig1d", "trig2d", "gauss2d_log", "sheet2d"], "sizes": [32, 64]}}
@@ -97,3 +100,25 @@ def test_validate_errors():
 def test_registered_families_errors():
     with pytest.raises(ValueError, match="families must be names from"):
         registered_families(["nope"])
+
+
+def test_a_family_with_missing_modules_is_left_out(monkeypatch):
+    from fieldconv.validation import _registry
+
+    monkeypatch.setattr(_registry, "FAMILY_REQUIRES", {"savgol": ("fieldconv._no_such_module",),
+                                                       "pm": ("no_such_package.sub",)})
+    assert "savgol" not in family_names() and "pm" not in family_names() and "stencil" in family_names()
+    assert "savgol" not in registered_families()
+    with pytest.raises(ValueError, match=r"family 'savgol' needs \['fieldconv._no_such_module'\], which this"):
+        registered_families(["savgol"])
+    with pytest.raises(ValueError, match="families must be names from"):
+        validate(["savgol"])
+
+
+def test_pm_family_module_imports_without_fieldconv_pm():
+    # the module is registered on every installation; it touches fieldconv.pm only when it runs
+    from fieldconv.validation._families import pm
+
+    assert pm.FAMILY.name == "pm" and pm.FAMILY.namespace == "fieldconv.pm"
+    lx, lv = pm.linear_estimates(32)
+    assert 0 < lx < lv < 0.02  # (2 pi/32)^2/4 ~ 9.6e-3 times factors ~0.8 and ~1.3

@@ -26,10 +26,8 @@ The module's name must equal ``FAMILY.name``.  ``--quick`` must keep the
 whole family to a few seconds, the default run to well under a minute on
 two cores.
 
-MERGE (branch assignpm): the PM family is ``pm.py`` here, comparing the
-leapfrog Zel'dovich pancake of :mod:`fieldconv.pm` with the analytic solution
-of ``fieldconv/validation/_zeldovich.py`` (positions and velocities before
-shell crossing, the error and its convergence with the mesh size); then
-uncomment ``"pm"`` in ``_registry.FAMILY_MODULES`` and add ``"pm"`` to
-``EXPECTED_FAMILIES`` in ``tests/validation/test_families.py``.
+A family that needs an optional part of the package lists the modules in
+``_registry.FAMILY_REQUIRES`` (``pm`` needs :mod:`fieldconv.pm` and
+``fieldconv/validation/_zeldovich.py``): it is offered only where they are
+found.
 """
