@@ -74,6 +74,16 @@ def _subparser(sub, name, summary, description, examples):
                           formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
+def _thread_count(text):
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1; got {n}")
+    return n
+
+
 def _positive_int(text):
     try:
         n = int(text)
@@ -100,12 +110,13 @@ def _writable_folder(path):
 def _add_validate(sub):
     p = _subparser(
         sub, "validate", "check this installation: every operator family against closed forms (the main job)",
-        "Runs the stencils and spectral derivatives, Savitzky-Golay, convolution, mass assignment and the\n"
-        "Poisson solvers against analytic solutions. Each check prints its measured value, its tolerance\n"
+        "Runs the stencils and spectral derivatives, Savitzky-Golay, convolution, mass assignment, the\n"
+        "Poisson solvers and (where fieldconv.pm is installed) particle-mesh gravity against analytic solutions. Each check prints its measured value, its tolerance\n"
         "(derived from theory: round-off, truncation or convergence order), where the tolerance comes from,\n"
         "and PASS or FAIL. Writes validation.txt, validation.json and one PNG per family to --output.\n"
         "Exit status: 0 when every check passes, 1 when any fails, 2 on a usage error.\n"
-        "The default run takes a few minutes on 2 cores, --quick well under one.",
+        "The default run takes a few minutes on 2 cores, --quick well under one. On a machine shared with\n"
+        "other jobs, --threads 1 avoids threads waiting for each other (the sizes are small).",
         ["fieldconv validate --quick", "fieldconv validate --families stencil savgol --output results",
          "fieldconv validate --families poisson --problems gauss3d trig3d --sizes 32 64 128"])
     p.add_argument("--quick", action="store_true", help="smaller sizes: well under a minute")
@@ -119,6 +130,8 @@ def _add_validate(sub):
                    help="folder for the table, validation.json and the figures (default ./validation-output)")
     p.add_argument("--backend", default=None, choices=_LazyNames(_backend_names), metavar="NAME",
                    help="backend to validate: %(choices)s (default: the package default)")
+    p.add_argument("--threads", type=_thread_count, default=None, metavar="N",
+                   help="threads for FFTW, numba and BLAS (default: the package's policy, see `fieldconv info`)")
     p.add_argument("--no-plots", action="store_true", help="no figures (they need matplotlib: fieldconv[plot])")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bars (the one line per finished family on stderr stays)")
@@ -136,9 +149,14 @@ def _cmd_validate(args):
         except ImportError:
             print("matplotlib is not installed: no figures (pip install \"fieldconv[plot]\")", file=sys.stderr)
             plots = False
+    from contextlib import nullcontext
+
+    from .backend import threads
+
     options = {"poisson": {"problems": args.problems, "sizes": args.sizes}}
-    report = validate(args.families, quick=args.quick, backend=args.backend, options=options,
-                      progress=not args.no_progress, log=sys.stderr)
+    with threads(args.threads) if args.threads else nullcontext():
+        report = validate(args.families, quick=args.quick, backend=args.backend, options=options,
+                          progress=not args.no_progress, log=sys.stderr)
     print(report.format())
     written = report.write(args.output, plots=plots)
     print(f"wrote {len(written)} files to {os.path.abspath(args.output)}: {', '.join(os.path.basename(w) for w in written)}")

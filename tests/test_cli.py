@@ -105,6 +105,28 @@ def test_validate_quick_end_to_end(tmp_path, capsys):
     assert (out / "savgol.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_validate_threads(tmp_path, capsys, monkeypatch):
+    import fieldconv.validation as fv
+    from fieldconv.backend import current_threads
+
+    seen = []
+    real = fv.validate
+
+    def spy(*args, **kwargs):
+        seen.append(current_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fv, "validate", spy)
+    out = tmp_path / "results"
+    assert main(["validate", "--quick", "--families", "savgol", "--threads", "1", "--output", str(out),
+                 "--no-progress", "--no-plots"]) == 0
+    assert seen == [1]
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "--threads", "0"])
+    assert exc.value.code == 2
+    assert "argument --threads: must be >= 1; got 0" in capsys.readouterr().err
+
+
 def test_no_command_prints_help(capsys):
     assert main([]) == 0
     assert "usage: fieldconv" in capsys.readouterr().out
