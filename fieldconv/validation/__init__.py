@@ -5,7 +5,8 @@ returns a :class:`Report` of checks, each with its measured value, its
 tolerance, where that tolerance comes from, and a PASS/FAIL verdict; the
 command ``fieldconv validate`` prints it, writes a figure per family and
 exits with status 1 when any check fails.  A family is one small module
-(``_families/<name>.py``) registered in ``_registry.FAMILY_MODULES``.
+(``_families/<name>.py``) registered in ``_registry.FAMILY_MODULES``; the
+particle-mesh family (``pm``) joins where ``fieldconv.pm`` is installed.
 
 :data:`PROBLEMS` are densities with known potentials and forces
 (:mod:`._problems`); :func:`run_validation` runs them through the Poisson
@@ -17,7 +18,7 @@ Examples
 >>> from fieldconv.validation import PROBLEMS, family_names
 >>> sorted(PROBLEMS)[:3]
 ['cube3d', 'gauss2d_log', 'gauss3d']
->>> family_names()
+>>> family_names()[:5]
 ('stencil', 'savgol', 'convolution', 'assign', 'poisson')
 """
 
