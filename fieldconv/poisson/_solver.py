@@ -130,6 +130,12 @@ class PoissonSolver:
 
     Notes
     -----
+    Units: with a Quantity `spacing` (or `G`), :meth:`solve` takes the density
+    as a Quantity (mass per length**3 in 3-D, per length**2 for the 2-D
+    kernels, per length in 1-D, when `G` has units) and returns the potential
+    in ``G.unit * density.unit * spacing.unit**2`` (thin disk: ``**1``);
+    forces carry one more ``1 / spacing.unit``.
+
     A solver holds scratch buffers and is not thread-safe; use one per thread.
     Its Green's functions are built on first use and kept on the solver (see
     :meth:`cache_nbytes`; :meth:`clear_cache` or
