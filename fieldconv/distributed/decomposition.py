@@ -396,8 +396,8 @@ class DistributedMesh:
 
         Notes
         -----
-        Memory on `root`: the global array plus one block.  Messages are
-        chunked below ``max_message_bytes``.
+        Memory on `root`: the global array plus one block (the blocks arrive
+        one after the other).  Messages are chunked below ``max_message_bytes``.
         """
         block, unit = strip(block, "block")
         with agree_on_errors(self.comm, "gather: check the block"):
@@ -405,20 +405,17 @@ class DistributedMesh:
             if tuple(block.shape) != self.local_shape:
                 raise ValueError(f"block must have this rank's shape {self.local_shape}; got {tuple(block.shape)}")
         same_on_all_ranks(self.comm, "the dtype of the gathered blocks", str(block.dtype))
-        item = block.dtype.itemsize
-        recvs = []
-        if self.rank == root:
-            recvs = [(r, math.prod(b - a for a, b in self.block(r)) * item) for r in range(self.size)]
+        out = np.empty(self.shape, dtype=block.dtype) if self.rank == root else None
         with abort_on_error(self.comm, "gather"):
-            got = exchange_bytes(self.comm, [(root, block.view(np.uint8).reshape(-1))], recvs,
-                                 max_message_bytes=self.max_message_bytes)
-        if self.rank != root:
-            return None
-        out = np.empty(self.shape, dtype=block.dtype)
-        for r, buf in enumerate(got):
-            blk = self.block(r)
-            out[tuple(slice(a, b) for a, b in blk)] = buf.view(block.dtype).reshape(tuple(b - a for a, b in blk))
-        if unit is not None:
+            for r in range(self.size):  # one block at a time: root holds the result and one block
+                region = tuple(slice(a, b) for a, b in self.block(r))
+                nbytes = math.prod(sl.stop - sl.start for sl in region) * block.dtype.itemsize
+                sends = [(root, block.view(np.uint8).reshape(-1))] if self.rank == r else []
+                recvs = [(r, nbytes)] if self.rank == root else []
+                got = exchange_bytes(self.comm, sends, recvs, max_message_bytes=self.max_message_bytes)
+                if self.rank == root:
+                    out[region] = got[0].view(block.dtype).reshape(tuple(sl.stop - sl.start for sl in region))
+        if out is not None and unit is not None:
             from .._units import attach
 
             out = attach(out, unit)
@@ -443,15 +440,18 @@ class DistributedMesh:
                     raise ValueError(f"array must have the global shape {self.shape}; got {tuple(array.shape)}")
                 result_dtype(array.dtype, name="array")
         dt = np.dtype(self.comm.bcast(str(array.dtype) if self.rank == root else None, root=root))
-        sends = []
-        if self.rank == root:
-            for r in range(self.size):
-                part = np.ascontiguousarray(array[tuple(slice(a, b) for a, b in self.block(r))])
-                sends.append((r, part.view(np.uint8).reshape(-1)))
+        mine = None
         with abort_on_error(self.comm, "scatter"):
-            (buf,) = exchange_bytes(self.comm, sends, [(root, math.prod(self.local_shape) * dt.itemsize)],
-                                    max_message_bytes=self.max_message_bytes)
-        return buf.view(dt).reshape(self.local_shape)
+            for r in range(self.size):  # one block at a time: root holds the input and one block
+                region = tuple(slice(a, b) for a, b in self.block(r))
+                sends = []
+                if self.rank == root:
+                    sends = [(r, np.ascontiguousarray(array[region], dtype=dt).view(np.uint8).reshape(-1))]
+                recvs = [(root, math.prod(sl.stop - sl.start for sl in region) * dt.itemsize)] if self.rank == r else []
+                got = exchange_bytes(self.comm, sends, recvs, max_message_bytes=self.max_message_bytes)
+                if self.rank == r:
+                    mine = got[0].view(dt).reshape(self.local_shape)
+        return mine
 
     def close(self):
         """Free the mesh's communicators and plans.  Collective; the mesh is unusable afterwards."""

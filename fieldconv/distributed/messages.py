@@ -73,7 +73,7 @@ def exchange_counts(comm, send_counts):
     return recv
 
 
-def exchange_bytes(comm, sends, recvs, *, max_message_bytes=MAX_MESSAGE_BYTES):
+def exchange_bytes(comm, sends, recvs, *, max_message_bytes=MAX_MESSAGE_BYTES, out=None):
     """Send byte buffers to some ranks and receive from others, in chunks.
 
     Parameters
@@ -86,10 +86,14 @@ def exchange_bytes(comm, sends, recvs, *, max_message_bytes=MAX_MESSAGE_BYTES):
         describe the same messages from both ends.
     max_message_bytes : int
         Largest single message.
+    out : 1-D uint8 array, optional
+        Receive into this buffer, the sources' data back to back in the
+        order of `recvs` (its size must be the sum of the byte counts).
 
     Returns
     -------
-    list of 1-D uint8 arrays, one per entry of `recvs`, in that order.
+    list of 1-D uint8 arrays, one per entry of `recvs`, in that order
+    (views of `out` when given).
 
     Notes
     -----
@@ -100,12 +104,19 @@ def exchange_bytes(comm, sends, recvs, *, max_message_bytes=MAX_MESSAGE_BYTES):
     MPI = mpi()
     me = comm.Get_rank()
     chunk = int(max_message_bytes)
-    out = []
+    total = sum(int(nbytes) for _, nbytes in recvs)
+    if out is None:
+        out = np.empty(total, dtype=np.uint8)
+    elif out.dtype != np.uint8 or out.ndim != 1 or out.size != total:
+        raise ValueError(f"out must be a 1-D uint8 array of {total} bytes; got {out.dtype} {out.shape}")
+    views = []
     reqs = []
     own = None
+    off0 = 0
     for src, nbytes in recvs:
-        buf = np.empty(int(nbytes), dtype=np.uint8)
-        out.append(buf)
+        buf = out[off0 : off0 + int(nbytes)]
+        off0 += int(nbytes)
+        views.append(buf)
         if src == me:
             own = buf
             continue
@@ -129,4 +140,4 @@ def exchange_bytes(comm, sends, recvs, *, max_message_bytes=MAX_MESSAGE_BYTES):
             _stats["largest"] = max(_stats["largest"], piece.size)
     if reqs:
         MPI.Request.Waitall(reqs)
-    return out
+    return views

@@ -140,10 +140,10 @@ class RoutedParticles:
                 sends.append((src, values[off : off + cnt].view(np.uint8).reshape(-1)))
             off += int(cnt)
         recvs = [(dst, int(cnt) * item) for dst, cnt in enumerate(self._send_counts) if cnt]
+        ordered = np.empty((self.n_home,) + values.shape[1:], dtype=values.dtype)
         with abort_on_error(mesh.comm, "return results to the particles' home ranks"):
-            got = exchange_bytes(mesh.comm, sends, recvs, max_message_bytes=mesh.max_message_bytes)
-        flat = np.concatenate(got) if got else np.empty(0, np.uint8)
-        ordered = flat.view(values.dtype).reshape((self.n_home,) + values.shape[1:])
+            exchange_bytes(mesh.comm, sends, recvs, max_message_bytes=mesh.max_message_bytes,
+                           out=ordered.reshape(-1).view(np.uint8))
         out = np.empty_like(ordered)
         out[self._order] = ordered
         return out
@@ -235,10 +235,11 @@ def route(positions, mesh, *, scheme="cic", weights=None):
     Notes
     -----
     Memory per rank (``N`` particles in, ``M`` held afterwards, ``d`` axes,
-    item size ``b`` of the positions): ``16 N`` bytes of destinations and
-    sort order (``8 N`` kept for :meth:`~RoutedParticles.to_home`), a send
-    buffer of ``N (d + w) b`` bytes (``w = 1`` with weights) freed on return,
-    and ``M (d + w) b`` received plus ``8 M d`` for the local coordinates.
+    item size ``b`` of the positions, ``w = 1`` with weights): ``10 N``
+    bytes of destinations and sort keys while sorting, ``8 N`` of sort order
+    kept for :meth:`~RoutedParticles.to_home`, a send buffer of
+    ``N (d + w) b`` bytes freed on return, and ``M (d + w) b`` received plus
+    ``8 M d`` for the local coordinates (the received records are freed).
     """
     comm = mesh.comm
     with agree_on_errors(comm, "route particles: check the input"):
@@ -249,15 +250,19 @@ def route(positions, mesh, *, scheme="cic", weights=None):
     layout = GhostLayout(mesh, p)
     with agree_on_errors(comm, "route particles: sort by destination"):
         dest = _destinations(pos, mesh, p)
-        order = np.argsort(dest, kind="stable")
         send_counts = np.bincount(dest, minlength=mesh.size).astype(np.int64)
-        del dest
+        # a stable sort by destination; NumPy sorts 16-bit keys by radix, O(N), 4x faster than int64 here
+        key = dest.astype(np.int16) if mesh.size <= np.iinfo(np.int16).max else dest
+        order = np.argsort(key, kind="stable")
+        del dest, key
         fields = [("x", pos.dtype, (mesh.ndim,))] + ([("w", w.dtype)] if w is not None else [])
         rec = np.dtype(fields)
         buf = np.empty(pos.shape[0], dtype=rec)
-        buf["x"] = pos[order]
-        if w is not None:
-            buf["w"] = w[order]
+        for s in range(0, pos.shape[0], _CHUNK):  # gathered in chunks: no full-size temporary
+            idx = order[s : s + _CHUNK]
+            buf["x"][s : s + _CHUNK] = pos[idx]
+            if w is not None:
+                buf["w"][s : s + _CHUNK] = w[idx]
     with abort_on_error(comm, "route particles: exchange"):
         recv_counts = exchange_counts(comm, send_counts)
         sends, off = [], 0
@@ -267,10 +272,11 @@ def route(positions, mesh, *, scheme="cic", weights=None):
                 sends.append((r, raw[off * rec.itemsize : (off + cnt) * rec.itemsize]))
             off += int(cnt)
         recvs = [(r, int(cnt) * rec.itemsize) for r, cnt in enumerate(recv_counts) if cnt]
-        got = exchange_bytes(comm, sends, recvs, max_message_bytes=mesh.max_message_bytes)
+        data = np.empty(int(recv_counts.sum()), dtype=rec)
+        exchange_bytes(comm, sends, recvs, max_message_bytes=mesh.max_message_bytes,
+                       out=data.view(np.uint8).reshape(-1))
     del buf, raw, sends
     with agree_on_errors(comm, "route particles: local coordinates"):
-        data = np.concatenate(got).view(rec) if got else np.empty(0, dtype=rec)
         local = _local_frame(data["x"], mesh, layout, p)
         lw = np.ascontiguousarray(data["w"]) if w is not None else None
         dt = result_dtype(pos.dtype) if w is None else np.promote_types(pos.dtype, w.dtype)
