@@ -104,12 +104,12 @@ class RoutedParticles:
         or None.
     """
 
-    def __init__(self, mesh, scheme, p, layout, positions, weights, dtype, order, send_counts, recv_counts,
-                 unit, weight_unit):
+    def __init__(self, mesh, scheme, p, layout, positions, weights, dtype, order, n_home, send_counts,
+                 recv_counts, unit, weight_unit):
         self.mesh, self.scheme, self.p, self.layout = mesh, scheme, p, layout
         self.positions, self.weights, self.dtype = positions, weights, dtype
-        self._order, self._send_counts, self._recv_counts = order, send_counts, recv_counts
-        self.n_home = int(order.size)
+        self._order, self._send_counts, self._recv_counts = order, send_counts, recv_counts  # order None: identity
+        self.n_home = int(n_home)
         self.n_local = int(positions.shape[0])
         self.unit, self.weight_unit = unit, weight_unit
 
@@ -144,6 +144,8 @@ class RoutedParticles:
         with abort_on_error(mesh.comm, "return results to the particles' home ranks"):
             exchange_bytes(mesh.comm, sends, recvs, max_message_bytes=mesh.max_message_bytes,
                            out=ordered.reshape(-1).view(np.uint8))
+        if self._order is None:
+            return ordered
         out = np.empty_like(ordered)
         out[self._order] = ordered
         return out
@@ -237,7 +239,8 @@ def route(positions, mesh, *, scheme="cic", weights=None):
     Memory per rank (``N`` particles in, ``M`` held afterwards, ``d`` axes,
     item size ``b`` of the positions, ``w = 1`` with weights): ``10 N``
     bytes of destinations and sort keys while sorting, ``8 N`` of sort order
-    kept for :meth:`~RoutedParticles.to_home`, a send buffer of
+    kept for :meth:`~RoutedParticles.to_home` (none when the input is already
+    in destination order, e.g. on one rank), a send buffer of
     ``N (d + w) b`` bytes freed on return, and ``M (d + w) b`` received plus
     ``8 M d`` for the local coordinates (the received records are freed).
     """
@@ -251,15 +254,18 @@ def route(positions, mesh, *, scheme="cic", weights=None):
     with agree_on_errors(comm, "route particles: sort by destination"):
         dest = _destinations(pos, mesh, p)
         send_counts = np.bincount(dest, minlength=mesh.size).astype(np.int64)
-        # a stable sort by destination; NumPy sorts 16-bit keys by radix, O(N), 4x faster than int64 here
-        key = dest.astype(np.int16) if mesh.size <= np.iinfo(np.int16).max else dest
-        order = np.argsort(key, kind="stable")
-        del dest, key
+        order = None  # input already in destination order (one rank, or sorted input): no permutation
+        if dest.size > 1 and not bool(np.all(dest[1:] >= dest[:-1])):
+            # a stable sort by destination; NumPy sorts 16-bit keys by radix, O(N), 4x faster than int64 here
+            key = dest.astype(np.int16) if mesh.size <= np.iinfo(np.int16).max else dest
+            order = np.argsort(key, kind="stable")
+            del key
+        del dest
         fields = [("x", pos.dtype, (mesh.ndim,))] + ([("w", w.dtype)] if w is not None else [])
         rec = np.dtype(fields)
         buf = np.empty(pos.shape[0], dtype=rec)
         for s in range(0, pos.shape[0], _CHUNK):  # gathered in chunks: no full-size temporary
-            idx = order[s : s + _CHUNK]
+            idx = slice(s, s + _CHUNK) if order is None else order[s : s + _CHUNK]
             buf["x"][s : s + _CHUNK] = pos[idx]
             if w is not None:
                 buf["w"][s : s + _CHUNK] = w[idx]
@@ -280,5 +286,5 @@ def route(positions, mesh, *, scheme="cic", weights=None):
         local = _local_frame(data["x"], mesh, layout, p)
         lw = np.ascontiguousarray(data["w"]) if w is not None else None
         dt = result_dtype(pos.dtype) if w is None else np.promote_types(pos.dtype, w.dtype)
-    return RoutedParticles(mesh, scheme.lower(), p, layout, local, lw, np.dtype(dt), order, send_counts,
-                           recv_counts, mesh.unit, wunit)
+    return RoutedParticles(mesh, scheme.lower(), p, layout, local, lw, np.dtype(dt), order, pos.shape[0],
+                           send_counts, recv_counts, mesh.unit, wunit)
