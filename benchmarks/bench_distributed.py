@@ -17,8 +17,10 @@ best time, and prints:
 * the same step with serial fieldconv (fc.paint, PoissonSolver.solve_forces,
   fc.readout) measured in the P = 1 run, side by side: distributed(P=1)/serial
   is the overhead of the distributed code on one rank;
-* memory: each rank's peak resident-set growth during the step (VmHWM after
-  resetting it, minus VmRSS before) against the formula of docs/distributed.md.
+* memory: each rank's peak resident-set growth from just before the mesh is
+  created to the end of the steps (VmHWM after resetting it, minus VmRSS
+  before; the particle positions exist before) against the formula of
+  docs/distributed.md.
 
 Every rank runs one thread (``--threads``, default 1), so P ranks use P cores
 and the ratios measure the distribution, not threads; ``--threads 0`` uses
@@ -68,6 +70,10 @@ def worker(args):
         rho = fd.paint(parts, density=True)
         phi, forces = fd.DistributedPoissonSolver(small).solve_forces(rho)
         fd.readout(forces, parts)
+    comm.Barrier()
+    rss0 = _status("VmRSS")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset the peak RSS (VmHWM) to the current RSS: the peak below is this mesh's
     mesh = fd.DistributedMesh(shape, 1.0, threads=threads)
     solver = fd.DistributedPoissonSolver(mesh)
     solver.solve_forces(mesh.zeros())  # plan and build the Green's function once, as a long run would
@@ -80,9 +86,6 @@ def worker(args):
         return out, comm.allreduce(time.perf_counter() - t0, op=MPI.MAX)
 
     best = {}
-    rss0 = _status("VmRSS")
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # reset the peak RSS (VmHWM) to the current RSS
     for rep in range(args.repeats):
         parts, t_route = timed(lambda: fd.route(pos, mesh, scheme="cic"))
         rho, t_paint = timed(lambda: fd.paint(parts, density=True))
@@ -92,8 +95,11 @@ def worker(args):
             best[k] = min(best.get(k, np.inf), v)
         if rep == 0:
             peak = _status("VmHWM") - rss0
+            permuted = parts._order is not None
         del parts, rho, phi, forces, acc
     out = {"P": P, "shape": shape, "particles": npart, "times": best, "threads": mesh.threads,
+           "complex_arrays": len(mesh.fft().xfftn) * 2 - 1, "split": len(mesh.decomposed_axes),
+           "permuted": comm.allreduce(permuted, op=MPI.LOR),
            "peak_bytes": comm.allreduce(peak, op=MPI.MAX), "local_cells": comm.allreduce(
                int(np.prod(mesh.local_shape)), op=MPI.MAX),
            "local_particles": comm.allreduce(pos.shape[0], op=MPI.MAX),
@@ -145,16 +151,23 @@ def merge(a, b):
 
 
 def formula(r):
-    """Peak bytes per rank of the PM step: docs/distributed.md, 'Memory per rank'."""
-    b = 8  # float64
-    V = r["local_cells"] * b  # one real block
-    K = r["k_cells"] * 2 * b  # one complex k-block
-    mesh = V * (1 + 1 + 1 + 3) + K * (3 + 1) + r["k_cells"] * b  # rho, ext, fft input, phi/forces out (3);
-    # mpi4py-fft's 3 complex arrays + G rho_hat; the Green's function (real k-block)
-    n = r["local_particles"]
-    parts = n * (8 + 2 + 8 + 32 + 32 + 24 + 24 + 24)  # dest, key, order, send + recv records, local
-    # coordinates, readout values (local and returned home)
-    return mesh + parts
+    """Peak bytes per rank of the PM step, docs/distributed.md "Memory per rank":
+
+    b [V (6 + e) + K (2 s + 1)] + n [8 d + 8 d + 8 + 8 d + q (8 + 8 d)]
+
+    V real cells of the block, K complex cells of its k-block, b = 8 (float64),
+    e = 1 when an axis is split (the extended block during readout), s complex
+    arrays held by mpi4py-fft (3 slab, 5 pencil) plus the real Green's function;
+    6 = mpi4py-fft's real array + rho + phi + 3 forces.  n particles held, d = 3:
+    local coordinates, the (n, d) forces read out, one component being read,
+    the forces received home; q = 1 when the input had to be sorted by
+    destination (sort order and the unsorted copy).
+    """
+    b, d = 8, 3
+    V, K, n = r["local_cells"], r["k_cells"], r["local_particles"]
+    e = 1 if r["split"] else 0
+    q = 1 if r["permuted"] else 0
+    return b * (V * (6 + e) + K * (2 * r["complex_arrays"] + 1)) + n * (8 * d + 8 * d + 8 + 8 * d + q * (8 + 8 * d))
 
 
 def main():

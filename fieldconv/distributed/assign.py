@@ -146,20 +146,21 @@ def _readout(field, positions, mesh, scheme, gradient):
     same_on_all_ranks(mesh.comm, "the field's dtype and number of components",
                       (str(blocks[0].dtype), len(blocks), vector))
     box, origin = parts.local_box()
-    cols = []
-    for b in blocks:
+    ncol = mesh.ndim if gradient else len(blocks)
+    local = np.empty((parts.n_local, ncol), dtype=blocks[0].dtype)  # filled column by column
+    for i, b in enumerate(blocks):
         with abort_on_error(mesh.comm, "readout: fill ghosts"):
             ext = layout.extend(b)
         with agree_on_errors(mesh.comm, "readout: local particles"), rank_threads(mesh.threads):
             if gradient:
-                g = serial_gradient(ext, parts.positions, box_size=box, scheme=parts.scheme, periodic=True)
+                local[...] = serial_gradient(ext, parts.positions, box_size=box, scheme=parts.scheme, periodic=True)
                 for a in mesh.decomposed_axes:  # the local frame is in cells along split axes
-                    g[:, a] *= 1.0 / mesh.spacing[a]
-                cols.append(g)
+                    local[:, a] *= 1.0 / mesh.spacing[a]
             else:
-                cols.append(serial_readout(ext, parts.positions, box_size=box, scheme=parts.scheme, periodic=True))
+                local[:, i] = serial_readout(ext, parts.positions, box_size=box, scheme=parts.scheme, periodic=True)
         del ext
-    local = np.stack(cols, axis=1) if vector else cols[0]
+    if not (vector or gradient):
+        local = local[:, 0]
     values = parts.to_home(local)
     if unit is not None and gradient and mesh.unit is not None:
         unit = unit / mesh.unit
