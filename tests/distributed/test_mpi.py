@@ -6,8 +6,16 @@ suite) and checks the JSON line the program prints.  P = 1, 2, 4 (4 ranks
 oversubscribe a 2-core machine; the program gives each rank its thread share,
 so that the ranks' numba/OpenMP threads do not oversubscribe it further).
 Skipped, with the reason, where mpi4py, mpi4py-fft or mpiexec are missing.
+
+The ranks import the same fieldconv as this process (PYTHONPATH), so they
+share its numba cache.  Launches take a file lock, one MPI job at a time
+across pytest-xdist workers, and each worker's first launch is preceded by a
+one-rank run that fills the cache: a cold cache costs one compilation, not
+one per rank (about 2 minutes each on a loaded 2-core machine).
 """
 
+import fcntl
+import hashlib
 import importlib.util
 import json
 import os
@@ -15,15 +23,22 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import fieldconv
+
 SCRIPT = Path(__file__).with_name("mpi_checks.py")
+PACKAGE_ROOT = Path(fieldconv.__file__).resolve().parent.parent
 TIMEOUT = 300  # s per launch; a launch takes 5-15 s here (4 ranks on 2 loaded cores), so only a hang reaches it
+WARM_TIMEOUT = 900  # s for the one-rank run that may compile the numba kernels (cold cache)
 EPS32 = float(np.finfo(np.float32).eps)
+_LOCK = Path(tempfile.gettempdir()) / f"fieldconv-mpi-tests-{hashlib.sha1(str(PACKAGE_ROOT).encode()).hexdigest()[:12]}.lock"
+_warm = []
 
 
 def _mpiexec():
@@ -43,26 +58,49 @@ def _missing():
 pytestmark = pytest.mark.skipif(_missing() is not None, reason=f"distributed mode unavailable: {_missing()}")
 
 
+def _run(cmd, env, timeout):
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # mpiexec and every rank
+        out, err = proc.communicate()
+        pytest.fail(f"`{' '.join(cmd)}` did not finish within {timeout} s (a hang?)\nstderr:\n{err[-4000:]}")
+    return proc.returncode, out, err
+
+
 def launch(nranks, *groups):
     """(returncode, parsed RESULT or None, stderr, seconds) of one mpiexec run."""
     env = dict(os.environ)
     env.pop("FIELDCONV_NUM_THREADS", None)  # the checks test the computed thread share
     env["FIELDCONV_FFTW_PLANNER"] = "FFTW_ESTIMATE"  # tiny grids: plan in microseconds
-    cmd = [_mpiexec(), "-n", str(nranks), sys.executable, "-m", "mpi4py", str(SCRIPT), *groups]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # mpiexec and every rank
-        out, err = proc.communicate()
-        pytest.fail(f"`{' '.join(cmd)}` did not finish within {TIMEOUT} s (a hang?)\nstderr:\n{err[-4000:]}")
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
+    base = [_mpiexec(), "-n"]
+    tail = [sys.executable, "-m", "mpi4py", str(SCRIPT)]
+    with open(_LOCK, "w") as lock:
+        deadline = time.monotonic() + WARM_TIMEOUT + 4 * TIMEOUT
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"another MPI test held {_LOCK} for too long")
+                time.sleep(0.2)
+        if not _warm:
+            code, _, err = _run(base + ["1"] + tail + ["operators"], env, WARM_TIMEOUT)
+            if code != 0:
+                pytest.fail(f"the one-rank warm-up run failed (exit {code})\nstderr:\n{err[-6000:]}")
+            _warm.append(True)
+        t0 = time.perf_counter()
+        code, out, err = _run(base + [str(nranks)] + tail + list(groups), env, TIMEOUT)
+        seconds = time.perf_counter() - t0
     result = None
     for line in out.splitlines():
         if line.startswith("RESULT "):
             result = json.loads(line[len("RESULT "):])
-    return proc.returncode, result, err, time.perf_counter() - t0
+    return code, result, err, seconds
 
 
 def checked(nranks, *groups):
