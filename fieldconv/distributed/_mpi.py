@@ -12,9 +12,8 @@ __all__ = ["INSTALL_HINT", "mpi", "mpi4py_fft", "default_comm"]
 
 #: How to get the distributed mode (one line, repeated in the README).
 INSTALL_HINT = (
-    "install the FFTW headers (e.g. `apt-get install libfftw3-dev`), then "
-    "`pip install mpi4py mpich cython setuptools wheel && pip install --no-build-isolation mpi4py-fft`, "
-    "or `pip install \"fieldconv[mpi]\"` where the FFTW headers are present"
+    "install the FFTW headers mpi4py-fft compiles against (e.g. `apt-get install libfftw3-dev`), "
+    "then `pip install \"fieldconv[mpi]\"` (mpi4py, mpich, mpi4py-fft)"
 )
 
 
