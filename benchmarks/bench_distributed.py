@@ -86,17 +86,20 @@ def worker(args):
         return out, comm.allreduce(time.perf_counter() - t0, op=MPI.MAX)
 
     best = {}
-    for rep in range(args.repeats):
+    def step():
         parts, t_route = timed(lambda: fd.route(pos, mesh, scheme="cic"))
         rho, t_paint = timed(lambda: fd.paint(parts, density=True))
         (phi, forces), t_solve = timed(lambda: solver.solve_forces(rho))
-        acc, t_read = timed(lambda: fd.readout(forces, parts))
-        for k, v in dict(route=t_route, paint=t_paint, solve=t_solve, readout=t_read).items():
+        _, t_read = timed(lambda: fd.readout(forces, parts))
+        return dict(route=t_route, paint=t_paint, solve=t_solve, readout=t_read), parts._order is not None
+
+    for rep in range(args.repeats):
+        times, permuted_here = step()
+        for k, v in times.items():
             best[k] = min(best.get(k, np.inf), v)
         if rep == 0:
             peak = _status("VmHWM") - rss0
-            permuted = parts._order is not None
-        del parts, rho, phi, forces, acc
+            permuted = permuted_here
     out = {"P": P, "shape": shape, "particles": npart, "times": best, "threads": mesh.threads,
            "complex_arrays": len(mesh.fft().xfftn) * 2 - 1, "split": len(mesh.decomposed_axes),
            "permuted": comm.allreduce(permuted, op=MPI.LOR),
@@ -115,12 +118,12 @@ def worker(args):
             t1 = time.perf_counter()
             phi_s, f_s = ps.solve_forces(rho_s)
             t2 = time.perf_counter()
-            acc_s = np.stack([fc.readout(f, pos, box_size=1.0, scheme="cic") for f in f_s], axis=1)
+            np.stack([fc.readout(f, pos, box_size=1.0, scheme="cic") for f in f_s], axis=1)
             t3 = time.perf_counter()
             for k, v in dict(paint=t1 - t0, solve=t2 - t1, readout=t3 - t2).items():
                 ser[k] = min(ser.get(k, np.inf), v)
         out["serial"] = ser
-        del rho_s, phi_s, f_s, acc_s
+        del rho_s, phi_s, f_s
     mesh.close()
     if rank == 0:
         print("RESULT " + json.dumps(out), flush=True)

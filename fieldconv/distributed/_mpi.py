@@ -6,6 +6,8 @@ raises :class:`~fieldconv.errors.BackendUnavailableError` with the install
 hint.  Nothing here initialises MPI until a distributed object is created.
 """
 
+import importlib
+
 from ..errors import BackendUnavailableError
 
 __all__ = ["INSTALL_HINT", "mpi", "mpi4py_fft", "default_comm"]
@@ -33,7 +35,8 @@ def mpi4py_fft():
     mpi()
     try:
         import mpi4py_fft
-        from mpi4py_fft import pencil  # noqa: F401  (Subcomm)
+
+        importlib.import_module("mpi4py_fft.pencil")  # Subcomm, used by DistributedMesh
     except ImportError as exc:
         raise BackendUnavailableError(
             f"the distributed mode needs mpi4py-fft, which does not import ({exc}); {INSTALL_HINT}"

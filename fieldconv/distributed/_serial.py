@@ -11,8 +11,8 @@ Private serial names used (to be exposed properly by the restructure):
 ``PoissonSolver._green_host`` (overridden here), ``._optimal``, ``._dsym``,
 ``._cached_green``, ``._cached_forces``; ``poisson._kaxis``,
 ``poisson._bshape``, ``poisson._units_in``; ``stencil._laplacian_taps``,
-``stencil._phase_cos_sin``; ``_green.continuous_green``; the constants of
-``backend._pyfftw``.
+``stencil._phase_cos_sin``; ``_green.continuous_green``; ``assign._order``;
+``backend._pyfftw._normalise_effort``.
 """
 
 import math
@@ -20,24 +20,25 @@ import math
 import numpy as np
 
 from .. import _green
-from ..assign import SCHEMES, paint, readout, readout_gradient
-from ..backend._pyfftw import DEFAULT_PLANNER_EFFORT, PLANNER_EFFORTS
+from ..assign import _order, paint, readout, readout_gradient
+from ..backend._pyfftw import _normalise_effort
 from ..poisson import PoissonSolver, _bshape, _kaxis, _units_in
 from ..stencil import _laplacian_taps, _phase_cos_sin
 
 __all__ = [
-    "SCHEMES",
+    "scheme_order",
     "paint",
     "readout",
     "readout_gradient",
     "PoissonSolver",
     "BlockGreens",
     "units_in",
-    "PLANNER_EFFORTS",
-    "DEFAULT_PLANNER_EFFORT",
+    "planner_effort",
 ]
 
-units_in = _units_in
+scheme_order = _order  # "cic" -> 2; TypeError / ValueError as the serial paint
+units_in = _units_in  # (source, spacing, G, power) -> plain values and the potential's unit
+planner_effort = _normalise_effort  # None -> FIELDCONV_FFTW_PLANNER or FFTW_MEASURE; ValueError otherwise
 
 
 class BlockGreens(PoissonSolver):

@@ -93,7 +93,7 @@ def paint(positions, mesh=None, *, scheme=None, weights=None, density=False):
             serial_paint(parts.positions, box_size=box, shape=layout.ext_shape, scheme=parts.scheme,
                          weights=parts.weights, periodic=True, origin=origin, out=ext)
     with abort_on_error(mesh.comm, "paint: fold ghosts"):
-        layout.fold(ext)
+        layout.fold(ext, mesh.comm, mesh.max_message_bytes)
     block = np.ascontiguousarray(ext[layout.owned])
     del ext
     unit = parts.weight_unit
@@ -150,7 +150,7 @@ def _readout(field, positions, mesh, scheme, gradient):
     local = np.empty((parts.n_local, ncol), dtype=blocks[0].dtype)  # filled column by column
     for i, b in enumerate(blocks):
         with abort_on_error(mesh.comm, "readout: fill ghosts"):
-            ext = layout.extend(b)
+            ext = layout.extend(b, mesh.comm, mesh.max_message_bytes)
         with agree_on_errors(mesh.comm, "readout: local particles"), rank_threads(mesh.threads):
             if gradient:
                 local[...] = serial_gradient(ext, parts.positions, box_size=box, scheme=parts.scheme, periodic=True)

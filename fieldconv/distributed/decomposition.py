@@ -25,7 +25,6 @@ meet the caller's.  Creating one is collective; :meth:`close` frees it
 """
 
 import math
-import os
 
 import numpy as np
 
@@ -33,8 +32,10 @@ from .._dtypes import result_dtype
 from .._units import strip, strip_like
 from .._validate import as_spacing, check_choice, check_int
 from ..backend import default_threads
-from ._mpi import default_comm, mpi, mpi4py_fft
+from ._mpi import default_comm, mpi4py_fft
+from ._serial import planner_effort as planner_effort_name
 from .agreement import abort_on_error, agree_on_errors, same_on_all_ranks
+from .blocks import BlockGrid
 from .messages import MAX_MESSAGE_BYTES, check_message_bytes, exchange_bytes
 from .threads import rank_thread_count
 
@@ -158,18 +159,6 @@ def process_grid(shape, size, decomposition="auto"):
     )
 
 
-def _effort(planner_effort):
-    from ._serial import DEFAULT_PLANNER_EFFORT, PLANNER_EFFORTS
-
-    if planner_effort is None:
-        planner_effort = os.environ.get("FIELDCONV_FFTW_PLANNER", DEFAULT_PLANNER_EFFORT)
-    name = str(planner_effort).upper()
-    if not name.startswith("FFTW_"):
-        name = "FFTW_" + name
-    check_choice("planner_effort", name, PLANNER_EFFORTS)
-    return name
-
-
 class DistributedMesh:
     """A periodic cell-centred mesh split into blocks over the ranks of a communicator.
 
@@ -209,6 +198,8 @@ class DistributedMesh:
         The process grid, "slab" or "pencil", the axes split in real space.
     local_slice, local_start, local_shape
         This rank's real-space block of the global array.
+    blocks : BlockGrid
+        Every rank's block; who owns a cell.
     k_slice, k_shape
         This rank's block of the global ``rfftn``-layout array.
     threads, max_message_bytes, planner_effort
@@ -247,8 +238,7 @@ class DistributedMesh:
         planner_effort=None,
         max_message_bytes=MAX_MESSAGE_BYTES,
     ):
-        MPI = mpi()
-        mpi4py_fft()
+        mpi4py_fft()  # BackendUnavailableError with the install hint, before anything else
         comm = default_comm(comm)
         with agree_on_errors(comm, "DistributedMesh: check arguments"):
             if np.ndim(shape) != 1:
@@ -264,7 +254,7 @@ class DistributedMesh:
             if not all(math.isfinite(o) for o in org):
                 raise ValueError(f"origin must be finite; got {org}")
             dt = result_dtype(dtype, name="dtype")
-            effort = _effort(planner_effort)
+            effort = planner_effort_name(planner_effort)
             if threads is not None:
                 threads = check_int("threads", threads, minimum=1)
             default_threads()  # raises here, on every rank alike, for a bad FIELDCONV_NUM_THREADS
@@ -275,7 +265,7 @@ class DistributedMesh:
         self.spacing = tuple(b / n for b, n in zip(box, shape))  # the serial grid's h, same expression
         self.dtype = dt
         self.grid, self.decomposition = dims, kind
-        self.decomposed_axes = tuple(a for a, d in enumerate(dims) if d > 1)
+        self.decomposed_axes = tuple(a for a, d in enumerate(dims) if d > 1)  # BlockGrid agrees (checked below)
         self.planner_effort = effort
         self.max_message_bytes = max_message_bytes
         self.threads = rank_thread_count(comm, threads)
@@ -290,72 +280,29 @@ class DistributedMesh:
             real = tuple((s.start, s.stop) for s in fft.local_slice(False))
             spec = tuple((s.start, s.stop) for s in fft.local_slice(True))
             blocks = self.comm.allgather(real)
-        self._blocks = np.asarray(blocks, dtype=np.int64)  # (P, ndim, 2): every rank's real block
+        self.blocks = BlockGrid(shape, blocks)  # every rank's real block, owners, neighbours
         self.local_slice = tuple(slice(a, b) for a, b in real)
         self.local_start = tuple(a for a, _ in real)
         self.local_shape = tuple(b - a for a, b in real)
         self.k_slice = tuple(slice(a, b) for a, b in spec)
         self.k_shape = tuple(b - a for a, b in spec)
         with agree_on_errors(self.comm, "DistributedMesh: check the blocks"):
+            if self.blocks.decomposed_axes != self.decomposed_axes:  # pragma: no cover - mpi4py-fft changed
+                raise RuntimeError(f"mpi4py-fft split axes {self.blocks.decomposed_axes}, expected {self.decomposed_axes}")
             if min(self.local_shape) < 1 or min(self.k_shape) < 1:
                 raise ValueError(  # process_grid's rules and mpi4py-fft's layout disagree: say so, don't hang
                     f"rank {self.rank} has an empty block (real {self.local_shape}, Fourier {self.k_shape}) "
                     f"for shape {shape} on the process grid {dims}"
                 )
-        self._owner_tables()
 
     # ------------------------------------------------------------ layout
-    def _owner_tables(self):
-        """Per decomposed axis: sorted block starts; and the rank of each block-index tuple."""
-        self._starts = {}
-        index = np.zeros((self.size, len(self.decomposed_axes)), dtype=np.int64)
-        for j, a in enumerate(self.decomposed_axes):
-            starts = np.unique(self._blocks[:, a, 0])
-            self._starts[a] = starts
-            index[:, j] = np.searchsorted(starts, self._blocks[:, a, 0])
-        table = np.full(tuple(len(self._starts[a]) for a in self.decomposed_axes), -1, dtype=np.int64)
-        if self.decomposed_axes:
-            table[tuple(index.T)] = np.arange(self.size)
-        else:
-            table[()] = 0  # one rank owns everything
-        if (table < 0).any():
-            raise RuntimeError(f"the blocks of the process grid {self.grid} do not tile the mesh")  # pragma: no cover
-        self._rank_table = table
-        self._block_index = index
-
     def block(self, rank):
         """((start, stop) per axis) of `rank`'s real-space block."""
-        return tuple((int(a), int(b)) for a, b in self._blocks[rank])
+        return self.blocks.block(rank)
 
     def owners(self, cells):
-        """Rank owning each cell.
-
-        Parameters
-        ----------
-        cells : int array (N, ndim) or (N, len(decomposed_axes))
-            Global cell indices in ``[0, n)``; with ``ndim`` columns only the
-            decomposed axes are looked at.
-
-        Returns
-        -------
-        ndarray (N,), int64
-        """
-        cells = np.asarray(cells)
-        cols = self.decomposed_axes if cells.shape[1] == self.ndim else range(cells.shape[1])
-        idx = tuple(
-            np.searchsorted(self._starts[a], cells[:, c], side="right") - 1
-            for a, c in zip(self.decomposed_axes, cols)
-        )
-        if not idx:
-            return np.zeros(cells.shape[0], dtype=np.int64)
-        return self._rank_table[idx]
-
-    def neighbour(self, rank, axis, block_index):
-        """Rank in `rank`'s row of the process grid along `axis` with block `block_index` there."""
-        j = self.decomposed_axes.index(axis)
-        key = list(self._block_index[rank])
-        key[j] = block_index
-        return int(self._rank_table[tuple(key)])
+        """Rank owning each cell (see :meth:`BlockGrid.owners`)."""
+        return self.blocks.owners(cells)
 
     def fft(self, dtype=None):
         """mpi4py-fft's ``PFFT`` for this mesh and `dtype` (planned once; collective on first use)."""

@@ -102,6 +102,16 @@ class DistributedPoissonSolver:
             )
         raise ValueError("source must be finite; it contains NaN or inf")
 
+    def _forward(self, source, check_finite):
+        """(rho_hat in mpi4py-fft's output buffer, Green's function, force symbols) of a checked source."""
+        src = self._check_source(source)
+        green, hats = self._tables()
+        with abort_on_error(self.mesh.comm, "Poisson solve: forward FFT"):
+            X = self._fft.forward(src, normalize=False)
+        if check_finite:
+            self._check_finite(src, X)
+        return X, green, hats
+
     def solve_forces(self, source, *, check_finite=True, potential=True):
         """Potential and forces of this rank's block of `source`.  Collective.
 
@@ -119,39 +129,27 @@ class DistributedPoissonSolver:
         phi : ndarray ``mesh.local_shape`` or None
         forces : tuple of ndarrays ``mesh.local_shape``, one per axis
         """
-        src = self._check_source(source)
-        green, hats = self._tables()
-        fft = self._fft
-        with abort_on_error(self.mesh.comm, "Poisson solve: forward FFT"):
-            X = fft.forward(src, normalize=False)
-        if check_finite:
-            self._check_finite(src, X)
+        X, green, hats = self._forward(source, check_finite)
         Xg = X * green  # G rho_hat / N (X is mpi4py-fft's own buffer, which the inverse transforms reuse)
         cdt = complex_dtype(self.dtype)
         forces = []
         with abort_on_error(self.mesh.comm, "Poisson solve: inverse FFTs"):
             for m in hats:
-                np.multiply(Xg, m.astype(cdt, copy=False), out=fft.backward.input_array)
+                np.multiply(Xg, m.astype(cdt, copy=False), out=self._fft.backward.input_array)
                 out = np.empty(self.mesh.local_shape, dtype=self.dtype)
-                forces.append(fft.backward(None, out, normalize=False))
+                forces.append(self._fft.backward(None, out, normalize=False))
             phi = None
             if potential:
-                fft.backward.input_array[...] = Xg
-                phi = fft.backward(None, np.empty(self.mesh.local_shape, dtype=self.dtype), normalize=False)
+                self._fft.backward.input_array[...] = Xg
+                phi = self._fft.backward(None, np.empty(self.mesh.local_shape, dtype=self.dtype), normalize=False)
         return phi, tuple(forces)
 
     def solve(self, source, *, check_finite=True):
         """Potential of this rank's block of `source` (zero mean).  Collective."""
-        src = self._check_source(source)
-        green, _ = self._tables()
-        fft = self._fft
-        with abort_on_error(self.mesh.comm, "Poisson solve: forward FFT"):
-            X = fft.forward(src, normalize=False)
-        if check_finite:
-            self._check_finite(src, X)
+        X, green, _ = self._forward(source, check_finite)
         X *= green
         with abort_on_error(self.mesh.comm, "Poisson solve: inverse FFT"):
-            return fft.backward(None, np.empty(self.mesh.local_shape, dtype=self.dtype), normalize=False)
+            return self._fft.backward(None, np.empty(self.mesh.local_shape, dtype=self.dtype), normalize=False)
 
     def forces(self, source, *, check_finite=True):
         """Force per unit mass ``-grad phi``, one block per axis.  Collective."""

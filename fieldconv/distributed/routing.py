@@ -27,25 +27,14 @@ import numpy as np
 
 from .._dtypes import result_dtype
 from .._units import strip, strip_like
+from ._serial import scheme_order
 from .agreement import abort_on_error, agree_on_errors, same_on_all_ranks
 from .ghosts import GhostLayout
 from .messages import exchange_bytes, exchange_counts
 
-__all__ = ["RoutedParticles", "route", "scheme_order"]
+__all__ = ["RoutedParticles", "route", "wrapped_coordinate"]
 
 _CHUNK = 1 << 20  # particles per pass when computing destinations (bounds the temporaries)
-
-
-def scheme_order(scheme):
-    """Order p (1..4) of an assignment scheme name; ValueError/TypeError as the serial paint."""
-    from .._validate import check_choice
-    from ._serial import SCHEMES
-
-    if not isinstance(scheme, str):
-        raise TypeError(f"scheme must be a string; got {scheme!r}")
-    s = scheme.lower()
-    check_choice("scheme", s, tuple(SCHEMES))
-    return SCHEMES[s]
 
 
 def _shift(p):
@@ -250,7 +239,7 @@ def route(positions, mesh, *, scheme="cic", weights=None):
         pos, w, wunit = _check_input(positions, weights, mesh)
     same_on_all_ranks(comm, "scheme, positions dtype and whether weights are given",
                       (p, str(pos.dtype), None if w is None else str(w.dtype)))
-    layout = GhostLayout(mesh, p)
+    layout = GhostLayout(mesh.blocks, mesh.rank, p)
     with agree_on_errors(comm, "route particles: sort by destination"):
         dest = _destinations(pos, mesh, p)
         send_counts = np.bincount(dest, minlength=mesh.size).astype(np.int64)
