@@ -156,21 +156,24 @@ def merge(a, b):
 def formula(r):
     """Peak bytes per rank of the PM step, docs/distributed.md "Memory per rank":
 
-    b [V (6 + e) + K (2 s + 1)] + n [8 d + 8 d + 8 + 8 d + q (8 + 8 d)]
+    b [V (6 + e) + K (2 s + 1)] + n [8 d + 8 d + 8 + 8 d + o (8 + 8 d) + q (8 + 8 d)]
 
     V real cells of the block, K complex cells of its k-block, b = 8 (float64),
     e = 1 when an axis is split (the extended block during readout), s complex
     arrays held by mpi4py-fft (3 slab, 5 pencil) plus the real Green's function;
     6 = mpi4py-fft's real array + rho + phi + 3 forces.  n particles held, d = 3:
     local coordinates, the (n, d) forces read out, one component being read,
-    the forces received home; q = 1 when the input had to be sorted by
-    destination (sort order and the unsorted copy).
+    the forces received home; o = 1 when the particles were sorted by cell
+    (the permutation, and the forces put back in arrival order); q = 1 when the
+    input had to be sorted by destination (sort order and the unsorted copy).
     """
     b, d = 8, 3
     V, K, n = r["local_cells"], r["k_cells"], r["local_particles"]
     e = 1 if r["split"] else 0
     q = 1 if r["permuted"] else 0
-    return b * (V * (6 + e) + K * (2 * r["complex_arrays"] + 1)) + n * (8 * d + 8 * d + 8 + 8 * d + q * (8 + 8 * d))
+    o = 1  # route(sort=True), the default
+    mesh = b * (V * (6 + e) + K * (2 * r["complex_arrays"] + 1))
+    return mesh + n * (8 * d + 8 * d + 8 + 8 * d + o * (8 + 8 * d) + q * (8 + 8 * d))
 
 
 def main():

@@ -20,13 +20,14 @@ import math
 import numpy as np
 
 from .. import _green
-from ..assign import _order, paint, readout, readout_gradient
+from ..assign import _order, bucket, paint, readout, readout_gradient
 from ..backend._pyfftw import _normalise_effort
 from ..poisson import PoissonSolver, _bshape, _kaxis, _units_in
 from ..stencil import _laplacian_taps, _phase_cos_sin
 
 __all__ = [
     "scheme_order",
+    "bucket",
     "paint",
     "readout",
     "readout_gradient",

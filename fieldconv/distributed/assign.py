@@ -29,7 +29,7 @@ from .threads import rank_threads
 __all__ = ["paint", "readout", "readout_gradient"]
 
 
-def _routed(positions, mesh, scheme, weights):
+def _routed(positions, mesh, scheme, weights, sort):
     if isinstance(positions, RoutedParticles):
         if mesh is not None and mesh is not positions.mesh:
             raise ValueError("mesh must be None or the mesh the particles were routed on")
@@ -43,7 +43,7 @@ def _routed(positions, mesh, scheme, weights):
         return positions
     if mesh is None:
         raise TypeError("mesh is required with plain positions (a DistributedMesh)")
-    return route(positions, mesh, scheme="cic" if scheme is None else scheme, weights=weights)
+    return route(positions, mesh, scheme="cic" if scheme is None else scheme, weights=weights, sort=sort)
 
 
 def paint(positions, mesh=None, *, scheme=None, weights=None, density=False):
@@ -84,7 +84,7 @@ def paint(positions, mesh=None, *, scheme=None, weights=None, density=False):
     """
     from ._serial import paint as serial_paint
 
-    parts = _routed(positions, mesh, scheme, weights)
+    parts = _routed(positions, mesh, scheme, weights, sort=False)  # one paint: sorting would not pay
     mesh, layout = parts.mesh, parts.layout
     with agree_on_errors(mesh.comm, "paint: local block"):
         ext = np.zeros(layout.ext_shape, dtype=parts.dtype)
@@ -132,7 +132,7 @@ def _readout(field, positions, mesh, scheme, gradient):
     from ._serial import readout as serial_readout
     from ._serial import readout_gradient as serial_gradient
 
-    parts = _routed(positions, mesh, scheme, None)
+    parts = _routed(positions, mesh, scheme, None, sort=True)  # random access into the block: sorting pays
     mesh, layout = parts.mesh, parts.layout
     with agree_on_errors(mesh.comm, "readout: check the field"):
         blocks, unit, vector = _field_blocks(field, mesh)

@@ -86,8 +86,10 @@ def serial_pipeline(pos, w, shape, box, origin, scheme, kernel, dtype):
 
 def distributed_pipeline(mesh, pos, w, scheme, kernel, dtype):
     """The same on this rank's block and particles: {name: local array}."""
-    parts = fd.route(pos, mesh, scheme=scheme, weights=w)
+    parts = fd.route(pos, mesh, scheme=scheme, weights=w)  # sorted by cell (the default)
     res = {"paint": fd.paint(parts, density=True)}
+    unsorted = fd.route(pos, mesh, scheme=scheme, weights=w, sort=False)
+    res["paint-unsorted"] = fd.paint(unsorted, density=True)
     res["paint-plain"] = fd.paint(pos, mesh, scheme=scheme, weights=w, density=True)
     window = "cic" if scheme == "ngp" else scheme
     for green in GREENS:
@@ -96,6 +98,7 @@ def distributed_pipeline(mesh, pos, w, scheme, kernel, dtype):
         res[f"solve {green}"], res[f"forces {green}"] = phi, np.stack(forces)
     phi, forces = res["solve optimal"], res["forces optimal"]
     res["readout"] = fd.readout(phi, parts)
+    res["readout-unsorted"] = fd.readout(phi, unsorted)
     res["readout-forces"] = fd.readout(tuple(forces), parts)
     if scheme != "ngp":
         res["gradient"] = fd.readout_gradient(phi, parts)
@@ -126,14 +129,14 @@ def operators(tag, shape, box, origin, decomposition, dtype, seed, kernel=None):
         dis = distributed_pipeline(mesh, pos[mine], w[mine], scheme, kernel, dtype)
         if dtype == np.float64:
             for name, val in dis.items():
-                full = ser[name.replace("-plain", "")]
+                full = ser[name.replace("-plain", "").replace("-unsorted", "")]
                 put(f"eq {name} {tag} {scheme}", rel(val, local_part(name, full, mesh, mine)))
                 put(f"dtype {name} {tag} {scheme}", val.dtype == full.dtype)
         else:
             ref = serial_pipeline(pos.astype(np.float64), w.astype(np.float64), shape, box, origin, scheme, kernel,
                                   np.float64)
             for name, val in dis.items():
-                key = name.replace("-plain", "")
+                key = name.replace("-plain", "").replace("-unsorted", "")
                 put(f"f32 {name} {tag} {scheme} dist", rel(val, local_part(key, ref[key], mesh, mine)))
                 put(f"f32 {name} {tag} {scheme} serial", rel(local_part(key, ser[key], mesh, mine),
                                                              local_part(key, ref[key], mesh, mine)))
@@ -189,11 +192,13 @@ def group_misc():
     pos, w, _ = particles(mesh, 300, 8)
     for scheme in SCHEMES:
         ref = fc.paint(pos, box_size=1.0, shape=mesh.shape, scheme=scheme, weights=w)
-        got = fd.paint(pos, mesh, scheme=scheme, weights=w)
+        got = fd.paint(pos, mesh, scheme=scheme, weights=w)  # plain positions: not sorted by cell
         put(f"one-rank paint {scheme} bitwise", bool(np.array_equal(got, ref)))
+        sorted_parts = fd.route(pos, mesh, scheme=scheme, weights=w)  # sorted by cell: the order of additions differs
+        put(f"one-rank sorted paint {scheme}", rel(fd.paint(sorted_parts), ref))
+        # readout values do not depend on the order of the particles: bit for bit, sorted or not
         put(f"one-rank readout {scheme} bitwise",
-            bool(np.array_equal(fd.readout(got, pos, mesh, scheme=scheme),
-                                 fc.readout(ref, pos, box_size=1.0, scheme=scheme))))
+            bool(np.array_equal(fd.readout(got, sorted_parts), fc.readout(ref, pos, box_size=1.0, scheme=scheme))))
     mesh.close()
     solo.Free()
 
