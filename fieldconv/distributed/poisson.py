@@ -63,6 +63,8 @@ class DistributedPoissonSolver:
                                        order=order, points=points, window=window, differencing=differencing,
                                        images=images, G=G, dtype=dt)
         g = self._greens
+        same_on_all_ranks(mesh.comm, "the solver's kernel, Green's function, options, G and dtype",
+                          (g.kernel, g.green, g.order, g.points, g.window, g.differencing, g.images, g.G, str(g.dtype)))
         self.dtype, self.kernel, self.green, self.G = g.dtype, g.kernel, g.green, g.G
         self.order, self.differencing = g.order, g.differencing
         self._fft = mesh.fft(self.dtype)
@@ -102,9 +104,11 @@ class DistributedPoissonSolver:
             )
         raise ValueError("source must be finite; it contains NaN or inf")
 
-    def _forward(self, source, check_finite):
+    def _forward(self, source, check_finite, potential=True):
         """(rho_hat in mpi4py-fft's output buffer, Green's function, force symbols) of a checked source."""
         src = self._check_source(source)
+        # the flags decide which collectives run: a rank that disagreed would hang the others
+        same_on_all_ranks(self.mesh.comm, "check_finite and potential", (bool(check_finite), bool(potential)))
         green, hats = self._tables()
         with abort_on_error(self.mesh.comm, "Poisson solve: forward FFT"):
             X = self._fft.forward(src, normalize=False)
@@ -129,7 +133,7 @@ class DistributedPoissonSolver:
         phi : ndarray ``mesh.local_shape`` or None
         forces : tuple of ndarrays ``mesh.local_shape``, one per axis
         """
-        X, green, hats = self._forward(source, check_finite)
+        X, green, hats = self._forward(source, check_finite, potential)
         Xg = X * green  # G rho_hat / N (X is mpi4py-fft's own buffer, which the inverse transforms reuse)
         cdt = complex_dtype(self.dtype)
         forces = []

@@ -285,6 +285,12 @@ def group_errors():
 
     expect_error("nan source", nan_source, ValueError, "source must be finite")
 
+    def solver_differs():
+        fd.DistributedPoissonSolver(mesh, green="discrete" if RANK == bad else "continuous")
+
+    if P > 1:
+        expect_error("solver differs", solver_differs, ValueError, "same on every rank")
+
     def failed_read():
         with fd.agree_on_errors(comm, "read snapshot"):
             if RANK == bad:
