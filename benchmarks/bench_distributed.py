@@ -17,6 +17,9 @@ best time, and prints:
 * the same step with serial fieldconv (fc.paint, PoissonSolver.solve_forces,
   fc.readout) measured in the P = 1 run, side by side: distributed(P=1)/serial
   is the overhead of the distributed code on one rank;
+* cpu/rank: the slowest rank's own CPU time for the step (process_time; MPI
+  waits spin and count too) and C_1 / C_P: on a loaded machine the wall-clock
+  ratio measures the contention, this one the work each rank does;
 * memory: each rank's peak resident-set growth from just before the mesh is
   created to the end of the steps (VmHWM after resetting it, minus VmRSS
   before; the particle positions exist before) against the formula of
@@ -80,12 +83,14 @@ def worker(args):
 
     def timed(fn):
         comm.Barrier()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
+        cpu[0] += time.process_time() - c0  # this rank's own CPU time (waits in MPI spin and count too)
         comm.Barrier()
         return out, comm.allreduce(time.perf_counter() - t0, op=MPI.MAX)
 
     best = {}
+    cpu = [0.0]
     def step():
         parts, t_route = timed(lambda: fd.route(pos, mesh, scheme="cic"))
         rho, t_paint = timed(lambda: fd.paint(parts, density=True))
@@ -93,14 +98,17 @@ def worker(args):
         _, t_read = timed(lambda: fd.readout(forces, parts))
         return dict(route=t_route, paint=t_paint, solve=t_solve, readout=t_read), parts._order is not None
 
+    cpu_best = np.inf
     for rep in range(args.repeats):
+        cpu = [0.0]
         times, permuted_here = step()
+        cpu_best = min(cpu_best, comm.allreduce(cpu[0], op=MPI.MAX))
         for k, v in times.items():
             best[k] = min(best.get(k, np.inf), v)
         if rep == 0:
             peak = _status("VmHWM") - rss0
             permuted = permuted_here
-    out = {"P": P, "shape": shape, "particles": npart, "times": best, "threads": mesh.threads,
+    out = {"P": P, "shape": shape, "particles": npart, "times": best, "threads": mesh.threads, "cpu": cpu_best,
            "complex_arrays": len(mesh.fft().xfftn) * 2 - 1, "split": len(mesh.decomposed_axes),
            "permuted": comm.allreduce(permuted, op=MPI.LOR),
            "peak_bytes": comm.allreduce(peak, op=MPI.MAX), "local_cells": comm.allreduce(
@@ -150,6 +158,7 @@ def merge(a, b):
         for k in a["serial"]:
             a["serial"][k] = min(a["serial"][k], b["serial"][k])
     a["peak_bytes"] = min(a["peak_bytes"], b["peak_bytes"])
+    a["cpu"] = min(a["cpu"], b["cpu"])
     return a
 
 
@@ -206,7 +215,7 @@ def main():
         base = runs[args.ranks[0]]
         print(f"\n{title} scaling, best of {args.rounds} rounds x {args.repeats} repeats; seconds (slowest rank)")
         print(f"{'P':>3} {'mesh':>15} {'particles':>10} " + " ".join(f"{p:>8}" for p in phases)
-              + f" {'step':>8} {'T1/TP':>6} {'eff':>5}")
+              + f" {'step':>8} {'T1/TP':>6} {'eff':>5} {'cpu/rank':>9} {'C1/CP':>6}")
         for P, r in runs.items():
             t = r["times"]
             step = sum(t[p] for p in phases)
@@ -214,7 +223,8 @@ def main():
             ratio = t1 / step
             eff = ratio / P if title == "strong" else ratio
             print(f"{P:>3} {'x'.join(map(str, r['shape'])):>15} {r['particles']:>10} "
-                  + " ".join(f"{t[p]:8.3f}" for p in phases) + f" {step:8.3f} {ratio:6.2f} {eff:5.2f}")
+                  + " ".join(f"{t[p]:8.3f}" for p in phases) + f" {step:8.3f} {ratio:6.2f} {eff:5.2f}"
+                  + f" {r['cpu']:9.3f} {base['cpu'] / r['cpu']:6.2f}")
         if title == "strong" and "serial" in base:
             s = base["serial"]
             print("  serial fieldconv, same step on 1 core: paint {paint:.3f}  solve {solve:.3f}  readout {readout:.3f}"
