@@ -112,6 +112,7 @@ def main():
     import numba
 
     from fieldconv.assign import bucket, paint, readout
+    from fieldconv.backend import threads
 
     nthreads = numba.config.NUMBA_NUM_THREADS
     npart = 10**6 if args.quick else 10**7
@@ -129,26 +130,26 @@ def main():
         bpos = bucket(pos, box_size=box, shape=shape)[0]
         nadd = min(npart, 10**6)
 
-        def painter(p, scheme, threads):
+        def painter(p, scheme, n):
             def run():  # a new zero mesh per call, as Pylians gets (page faults included for both)
-                numba.set_num_threads(threads)
-                paint(p, box_size=box, shape=shape, scheme=scheme)
+                with threads(n):  # the package's thread policy (FFTW, numba, BLAS)
+                    paint(p, box_size=box, shape=shape, scheme=scheme)
             return run
 
-        def reader(scheme, threads):
+        def reader(scheme, n):
             def run():
-                numba.set_num_threads(threads)
-                readout(field, pos, box_size=box, scheme=scheme)
+                with threads(n):
+                    readout(field, pos, box_size=box, scheme=scheme)
             return run
 
         def bucket_and_paint():
-            numba.set_num_threads(nthreads)
-            b = bucket(pos, box_size=box, shape=shape)[0]
-            paint(b, box_size=box, shape=shape, scheme="cic")
+            with threads(nthreads):
+                b = bucket(pos, box_size=box, shape=shape)[0]
+                paint(b, box_size=box, shape=shape, scheme="cic")
 
         def bucket_only():
-            numba.set_num_threads(nthreads)
-            bucket(pos, box_size=box, shape=shape)
+            with threads(nthreads):
+                bucket(pos, box_size=box, shape=shape)
 
         py = os.environ.get("PYLIANS_PYTHON")
         cases = [

@@ -83,7 +83,7 @@ def run_row(label, field, w, *, repeats, small_field, separable):
     from astropy.convolution import convolve as a_conv
     from astropy.convolution import convolve_fft as a_fft
 
-    from fieldconv import convolution as fcv
+    from fieldconv.convolution import _cost
 
     methods = ["direct", "fft", "overlap-add"] + (["separable"] if separable else [])
     # fieldconv's own methods are timed interleaved (round-robin, best of
@@ -91,7 +91,7 @@ def run_row(label, field, w, *, repeats, small_field, separable):
     fns = {m: _fc(field, w, m) for m in methods + ["auto"]}
     t = _best_interleaved(fns, repeats)
     fns["auto"]()
-    picked = fcv._LAST_AUTO[0]
+    picked = _cost.last_auto()
     t["ndimage"] = _best(lambda: scipy.ndimage.convolve(field, w, mode="reflect"), 1 if w.size > 100 else repeats)
     with scipy.fft.set_workers(2):
         t["fftconvolve"] = _best(lambda: scipy.signal.fftconvolve(field, w, mode="same"), repeats)

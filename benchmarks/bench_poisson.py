@@ -52,11 +52,7 @@ def row(label, backend, n, dtype, solver, src, fft_shape, repeat):
         t_pair = min(t_pair, best(pair, 1))
         t_solve = min(t_solve, best(lambda: solver.solve(src), 1))
     peak = peak_bytes(lambda: solver.solve(src))
-    held = sum(
-        getattr(a, "nbytes", 0)
-        for a in [solver._green_hat, solver._pad, *solver._buffers.values()]
-        if a is not None
-    )
+    held = solver.cache_nbytes()  # Green's functions, kernel tables and scratch the solver owns
     print(
         f"| {label:28s} | {backend:7s} | {n:4d}^{src.ndim} {np.dtype(dtype).name:8s} | {t_solve * 1e3:9.1f} | "
         f"{t_pair * 1e3:9.1f} | {t_solve / t_pair:5.2f} | {peak / src.nbytes:8.2f} | {held / src.nbytes:8.2f} |"

@@ -2,7 +2,10 @@
 
 Convolution toolkit for simulation and spectroscopy on one backend switch
 (pyFFTW on CPU, CuPy on GPU).  Public names are re-exported here lazily:
-``import fieldconv`` imports no numba, no CuPy and plans no FFT.
+``import fieldconv`` imports no numba, no CuPy, no SciPy and plans no FFT.
+The layout (one subpackage per family) is described in
+``docs/architecture.md``; the names and units every function uses in
+``docs/conventions.md``.
 
 Examples
 --------
@@ -11,32 +14,32 @@ Examples
 '0.1.0'
 """
 
-import importlib
-
 __version__ = "0.1.0"
 
-# name -> submodule that defines it; filled in as operator families land.
+# name -> subpackage that defines it
 _EXPORTS = {
     "Kernel": "fieldconv.kernels",
     "convolve": "fieldconv.convolution",
     "correlate": "fieldconv.convolution",
     "convolve1d": "fieldconv.convolution",
     "correlate1d": "fieldconv.convolution",
-    "median_filter": "fieldconv.convolution",
+    "median_filter": "fieldconv.filters",
     "spectral_filter": "fieldconv.filters",
+    "smooth_laplacian": "fieldconv.filters",
     "savgol_coeffs": "fieldconv.smoothing",
     "savgol_filter": "fieldconv.smoothing",
     "SpectralAxis": "fieldconv.spectra",
+    "Spectrum": "fieldconv.spectra",
     "paint": "fieldconv.assign",
     "readout": "fieldconv.assign",
     "readout_gradient": "fieldconv.assign",
     "paint_interlaced": "fieldconv.assign",
     "paint_chunks": "fieldconv.assign",
     "compensate": "fieldconv.assign",
+    "Painted": "fieldconv.assign",
     "solve_poisson": "fieldconv.poisson",
     "solve_forces": "fieldconv.poisson",
     "PoissonSolver": "fieldconv.poisson",
-    "smooth_laplacian": "fieldconv.poisson",
     "get_backend": "fieldconv.backend",
     "use_backend": "fieldconv.backend",
     "available_backends": "fieldconv.backend",
@@ -44,9 +47,8 @@ _EXPORTS = {
     "HostDeviceCopyError": "fieldconv.errors",
 }
 
-_SUBMODULES = (
-    "analytic",
-    "validation",
+#: The public subpackages, imported on first attribute access.
+_SUBPACKAGES = (
     "backend",
     "errors",
     "kernels",
@@ -57,48 +59,26 @@ _SUBMODULES = (
     "assign",
     "smoothing",
     "spectra",
+    "io",
+    "validation",
+    "nn",
 )
 
-__all__ = [
-    "__version__",
-    "Kernel",
-    "convolve",
-    "correlate",
-    "convolve1d",
-    "correlate1d",
-    "median_filter",
-    "spectral_filter",
-    "savgol_coeffs",
-    "savgol_filter",
-    "SpectralAxis",
-    "paint",
-    "readout",
-    "readout_gradient",
-    "paint_interlaced",
-    "paint_chunks",
-    "compensate",
-    "solve_poisson",
-    "solve_forces",
-    "PoissonSolver",
-    "smooth_laplacian",
-    "get_backend",
-    "use_backend",
-    "available_backends",
-    "BackendUnavailableError",
-    "HostDeviceCopyError",
-]
+__all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name):
-    if name in _SUBMODULES:
-        return importlib.import_module(f"fieldconv.{name}")
+    from importlib import import_module
+
+    if name in _SUBPACKAGES:
+        return import_module(f"fieldconv.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'fieldconv' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(import_module(module), name)
     globals()[name] = value
     return value
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(__all__) | set(_SUBPACKAGES))

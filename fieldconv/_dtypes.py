@@ -16,7 +16,26 @@ Anything else (object, str, datetime, ...) raises ``TypeError``.
 
 import numpy as np
 
-__all__ = ["result_dtype", "complex_dtype", "real_dtype"]
+__all__ = ["np_dtype", "result_dtype", "complex_dtype", "real_dtype"]
+
+
+def np_dtype(dtype):
+    """The NumPy dtype of a NumPy, CuPy or array-API dtype object (or name).
+
+    array_api_strict's dtypes are not NumPy dtypes but print as
+    ``array_api_strict.float32``; every namespace uses NumPy's names.
+
+    Examples
+    --------
+    >>> np_dtype("float32")
+    dtype('float32')
+    """
+    if isinstance(dtype, np.dtype):
+        return dtype
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        return np.dtype(str(dtype).rsplit(".", 1)[-1])
 
 
 def result_dtype(dtype, *, name="field", allow_complex=False):
@@ -25,10 +44,7 @@ def result_dtype(dtype, *, name="field", allow_complex=False):
     `dtype` may be a NumPy dtype or an array-API dtype object (CuPy and
     array_api_strict both expose NumPy-compatible names).
     """
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = np.dtype(str(dtype).rsplit(".", 1)[-1])
+    dt = np_dtype(dtype)
     if dt == np.float32 or dt == np.float64:
         return dt
     if dt == np.float16:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["central_difference", "compact_laplacian", "ORDERS"]
+__all__ = ["central_difference", "compact_laplacian", "laplacian_weights", "ORDERS"]
 
 #: Accuracy orders of the central differences.
 ORDERS = (2, 4, 6)
@@ -100,3 +100,61 @@ def compact_laplacian(ndim, points):
     idx = np.indices((3,) * ndim) - 1
     nonzero = np.sum(idx != 0, axis=0)
     return np.choose(nonzero, coeffs).astype(np.float64) / norm
+
+
+def laplacian_weights(ndim, spacing, order=2, points=None):
+    """Dense weights of the finite-difference Laplacian: the one stencil builder.
+
+    Shared by :func:`fieldconv.kernels.laplacian` (as a Kernel) and
+    :func:`fieldconv.stencil.laplacian` (as taps).
+
+    Parameters
+    ----------
+    ndim : int
+    spacing : tuple of float, one per axis
+    order : {2, 4, 6}
+        Accuracy order of the star stencil.
+    points : int, optional
+        None or ``ndim * order + 1``: the star; 9 (2-D), 19 or 27 (3-D) with
+        ``order=2``: the compact isotropic stencils (equal spacing).
+
+    Returns
+    -------
+    weights : ndarray, float64, shape ``(2 r + 1,) * ndim``
+        Correlation (= convolution: symmetric) weights, divided by ``h**2``.
+    points : int
+        The number of points of the stencil built.
+
+    Raises
+    ------
+    ValueError
+        A bad `order`, or `points` not among the valid choices for this
+        `ndim` and `order` (the compact stencils are second order).
+    NotImplementedError
+        A compact stencil with unequal spacing.
+    """
+    if isinstance(order, (bool, np.bool_)) or order not in ORDERS:
+        raise ValueError(f"order must be one of 2, 4, 6; got {order!r}")
+    star = ndim * order + 1
+    compact = {2: (9,), 3: (19, 27)}.get(ndim, ())
+    if points is None or (points == star and not (order == 2 and points in compact)):
+        c = central_difference(2, order)
+        r = order // 2
+        w = np.zeros((2 * r + 1,) * ndim)
+        for a in range(ndim):
+            sl = [r] * ndim
+            sl[a] = slice(None)
+            w[tuple(sl)] += c / spacing[a] ** 2
+        return w, star
+    if points in compact and order == 2:
+        if len(set(spacing)) != 1:
+            raise NotImplementedError(
+                f"the compact {points}-point Laplacian needs equal spacing on every axis; got spacing={tuple(spacing)}: "
+                "use the star stencil (points=None) for anisotropic grids"
+            )
+        return compact_laplacian(ndim, points) / spacing[0] ** 2, points
+    choices = sorted({star, *compact}) if order == 2 else [star]
+    raise ValueError(
+        f"points must be one of {choices} for ndim={ndim}, order={order} "
+        f"(compact stencils are order 2); got {points!r}"
+    )

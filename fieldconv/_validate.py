@@ -13,9 +13,19 @@ __all__ = [
     "check_choice",
     "check_positive",
     "check_int",
+    "check_order",
+    "check_monotonic",
     "as_spacing",
     "as_axes",
+    "as_origin",
+    "check_mode",
+    "one_axis",
+    "NDIMAGE_MODES",
 ]
+
+#: Boundary modes with scipy.ndimage's names and meanings (convolution, median, 2-D Savitzky-Golay).
+NDIMAGE_MODES = ("reflect", "mirror", "nearest", "constant", "wrap")
+_MODE_ALIASES = {"grid-wrap": "wrap", "grid-constant": "constant", "grid-mirror": "reflect"}
 
 
 def check_choice(name, value, choices):
@@ -79,3 +89,98 @@ def as_axes(axes, ndim, *, name="axes"):
     if len(set(out)) != len(out):
         raise ValueError(f"{name} must not repeat an axis; got {tuple(axes)}")
     return tuple(out)
+
+
+def check_order(order, orders=(2, 4, 6), *, name="order"):
+    """Return `order` as an int; ``ValueError`` unless it is one of `orders`."""
+    if isinstance(order, (bool, np.bool_)) or order not in orders:
+        opts = ", ".join(str(o) for o in orders)
+        raise ValueError(f"{name} must be one of {opts}; got {order!r}")
+    return int(order)
+
+
+def check_monotonic(values, name, *, min_points=2):
+    """`values` as a float64 1-D array, strictly increasing or strictly decreasing.
+
+    Raises ``ValueError`` for fewer than `min_points` points, non-finite
+    values, or a turn or repeat (naming the index and the two values).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1 or v.shape[0] < min_points:
+        raise ValueError(f"{name} must be 1-D with at least {min_points} points; got shape {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{name} must be finite; got {int(np.sum(~np.isfinite(v)))} non-finite values")
+    d = np.diff(v)
+    if d.size and not (np.all(d > 0) or np.all(d < 0)):
+        k = int(np.argmax(d <= 0)) if d[0] > 0 else int(np.argmax(d >= 0))
+        raise ValueError(
+            f"{name} must be strictly monotonic (increasing or decreasing); it turns or repeats at index "
+            f"{k + 1} ({v[k]!r} -> {v[k + 1]!r})"
+        )
+    return v
+
+
+def as_origin(origin, shape, *, offsets=False, default=None, name="origin"):
+    """The tap index, per kernel axis, that lands on the output point.
+
+    Parameters
+    ----------
+    origin : None, "center", int or sequence of int
+        None: `default` (a tuple of tap indices) or ``n // 2`` per axis.
+        "center" (or "centre"): ``n // 2``, for odd sizes only.  An int
+        applies to every axis.
+    shape : tuple of int
+        The kernel's shape.
+    offsets : bool
+        False: `origin` holds tap indices, ``0 <= o < n``.  True: it holds
+        scipy.ndimage offsets from the centre tap ``n // 2``, ``-(n // 2) <=
+        o <= (n - 1) // 2``.
+
+    Returns
+    -------
+    tuple of int
+        Tap indices ``0 <= c < n``.
+    """
+    ndim = len(shape)
+    if origin is None:
+        return tuple(int(o) for o in default) if default is not None else tuple(n // 2 for n in shape)
+    if isinstance(origin, str):
+        if origin not in ("center", "centre"):
+            raise ValueError(f"{name} must be None, 'center', an int or a sequence of ints; got {origin!r}")
+        if any(n % 2 == 0 for n in shape):
+            raise ValueError(
+                f"{name}='center' needs an odd size on every kernel axis (an even axis has no centre tap); "
+                f"got kernel shape {tuple(shape)}: pass an integer {name}"
+            )
+        return tuple(n // 2 for n in shape)
+    values = (origin,) * ndim if np.ndim(origin) == 0 else tuple(origin)
+    if len(values) != ndim:
+        raise ValueError(f"{name} must be an int or have one entry per kernel axis ({ndim}); got {origin!r}")
+    taps = []
+    for a, (o, n) in enumerate(zip(values, shape)):
+        o = check_int(name, o)
+        c = n // 2 + o if offsets else o
+        if not 0 <= c < n:
+            lo, hi = (-(n // 2), (n - 1) // 2) if offsets else (0, n - 1)
+            what = "scipy.ndimage offsets from the centre tap" if offsets else "tap indices"
+            label = name if ndim == 1 else f"{name}[{a}]"
+            raise ValueError(f"{label} must lie in [{lo}, {hi}] ({what} of a kernel of size {n}); got {o}")
+        taps.append(c)
+    return tuple(taps)
+
+
+def check_mode(mode, name="mode", modes=NDIMAGE_MODES):
+    """A boundary mode of `modes` (scipy.ndimage's ``grid-*`` aliases accepted); ``ValueError`` otherwise."""
+    if isinstance(mode, str):
+        mode = _MODE_ALIASES.get(mode, mode)
+    if not isinstance(mode, str) or mode not in modes:
+        opts = ", ".join(repr(m) for m in modes)
+        raise ValueError(f"{name} must be one of {opts}; got {mode!r}")
+    return mode
+
+
+def one_axis(data, axis, name):
+    """`axis` of `data` (an array with ``ndim``) normalised; ``ValueError`` for a 0-d `data`."""
+    if data.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension; got a 0-d array")
+    return as_axes(axis, data.ndim, name="axis")[0]

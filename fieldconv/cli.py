@@ -39,9 +39,7 @@ def _versions():
 
 def info_text():
     """The report printed by ``fieldconv info``, as a string."""
-    from .backend import BACKEND_NAMES, default_threads, get_backend
-    from .backend._cupy import cupy_status
-    from .backend._pyfftw import DEFAULT_PLANNER_EFFORT
+    from .backend import BACKEND_NAMES, backend_status, default_threads, get_backend
 
     lines = [f"fieldconv {__version__}", "", "backends:"]
     for name in BACKEND_NAMES:
@@ -54,20 +52,49 @@ def info_text():
             status = f"unavailable: {exc}"
         lines.append(f"  {name:8s} {status}")
     lines.append(f"  default  {get_backend().name}")
-    ok, reason = cupy_status()
+    ok, reason = backend_status("cupy")
     lines.append(f"  gpu      {reason}")
     lines += [
         "",
-        f"threads: {default_threads()} (FIELDCONV_NUM_THREADS={os.environ.get('FIELDCONV_NUM_THREADS', 'unset')})",
-        f"FFTW planner effort: {os.environ.get('FIELDCONV_FFTW_PLANNER', DEFAULT_PLANNER_EFFORT)} "
+        f"threads: {default_threads()} for FFTW, numba and BLAS "
+        f"(FIELDCONV_NUM_THREADS={os.environ.get('FIELDCONV_NUM_THREADS', 'unset')}; "
+        "scoped: fieldconv.backend.threads(n))",
+        f"FFTW planner effort: {_planner_effort()} "
         "(FIELDCONV_FFTW_PLANNER)",
         f"FFTW wisdom file: {os.environ.get('FIELDCONV_FFTW_WISDOM', 'unset')} (FIELDCONV_FFTW_WISDOM; "
         "save with fieldconv.backend.save_wisdom)",
+        "",
+        "caches (fieldconv.backend.cache_info / set_cache_limit / clear_caches):",
+        *_cache_lines(),
         "",
         "libraries:",
     ]
     lines += [f"  {k:10s} {v}" for k, v in _versions().items()]
     return "\n".join(lines)
+
+
+def _cache_lines():
+    from .backend import cache_info
+
+    out = []
+    for name, info in cache_info().items():
+        if info["description"].startswith("(not created"):
+            bound = "not created yet (its module is not imported)"
+        elif info["max_bytes"] is None:
+            bound = "freed with their owners"
+        else:
+            bound = f"bound {info['max_bytes'] / 2**20:.0f} MiB"
+        out.append(f"  {name:20s} {info['entries']} entries, {info['nbytes'] / 2**20:.1f} MiB, {bound}")
+    return out
+
+
+def _planner_effort():
+    from .backend import get_backend
+
+    try:
+        return get_backend("pyfftw").planner_effort
+    except ImportError:
+        return "n/a (pyFFTW not installed)"
 
 
 def _cmd_info(args):
@@ -76,7 +103,7 @@ def _cmd_info(args):
 
 
 def _cmd_demo(args):
-    from .demo import run_demo
+    from .validation import run_demo
 
     return run_demo(size=args.size, backend=args.backend, progress=not args.no_progress)
 

@@ -5,22 +5,44 @@ FFT module with the ``scipy.fft``/array-API signatures, so a backend is
 little more than the choice of those two (plus a device).  The generic code
 here is the code the GPU runs: it never calls NumPy on an array of the
 backend, and it creates every new array on the backend's device.
+
+Operators ask a backend what it *can do*, never what it is called:
+
+============================  ==============================================
+capability                    meaning
+============================  ==============================================
+``on_host``                   NumPy arrays in host memory: compiled CPU
+                              kernels (numba) may run on them
+``fft_writes_out``            ``rfftn(..., out=buf)`` transforms straight into
+                              ``buf`` (pyFFTW): reusing scratch saves memory;
+                              elsewhere ``out=`` is one more copy
+``threads``                   threads FFTs, compiled kernels and BLAS use
+``kernel_threads(work)``      context: run numba kernels on ``threads``
+``blas_threads()``            context: limit BLAS to ``threads``
+``scatter_add(i, v, size)``   ``out[i] += v`` for repeated indices (float64)
+``median_filter(...)``        running median (raises NotImplementedError
+                              where the backend has none)
+``device``                    where new arrays live
+============================  ==============================================
 """
 
+import contextlib
 import math
 
 import numpy as np
 
-from .._dtypes import complex_dtype, real_dtype
+from .._dtypes import complex_dtype, np_dtype, real_dtype
 from ..errors import HostDeviceCopyError
+from ._threads import blas_threads, compiled_threads
 
 __all__ = ["Backend"]
 
 _NORMS = (None, "backward", "ortho", "forward")
+FFT_KINDS = ("rfftn", "irfftn", "fftn", "ifftn")
 
 
 class Backend:
-    """An array namespace, an FFT implementation and a device.
+    """An array namespace, an FFT implementation, a device and a thread count.
 
     Operators receive a backend from :func:`fieldconv.backend.get_backend` and
     use only what is listed here, so the same operator code runs on NumPy,
@@ -29,16 +51,21 @@ class Backend:
     Attributes
     ----------
     name : str
-        ``"numpy"``, ``"pyfftw"``, ``"cupy"`` or ``"array_api"``.
+        ``"numpy"``, ``"pyfftw"``, ``"cupy"`` or ``"array_api"`` (for
+        messages and for :func:`~fieldconv.backend.get_backend`; operators
+        never branch on it).
     xp : module
         The array namespace (``numpy``, ``cupy``, ``array_api_strict``...).
     device : object or None
         Where new arrays are created (None: the namespace's default).
     threads : int
-        Threads the FFTs may use (1 on backends that cannot choose).
+        Threads FFTs, compiled kernels and BLAS may use (1 on backends that
+        cannot choose).
     on_host : bool
         True when arrays live in host memory as NumPy arrays, so compiled
         CPU kernels (numba) may be used on them.
+    fft_writes_out : bool
+        True when the FFTs write into ``out=`` without a temporary.
 
     Examples
     --------
@@ -54,6 +81,7 @@ class Backend:
 
     name = "abstract"
     on_host = False
+    fft_writes_out = False
 
     def __init__(self, xp, fft, *, device=None, threads=1):
         self.xp = xp
@@ -61,11 +89,11 @@ class Backend:
         self.device = device
         self.threads = int(threads)
 
-    # ------------------------------------------------------------------ arrays
     def __repr__(self):
         dev = "" if self.device is None else f", device={self.device!r}"
         return f"<fieldconv backend {self.name!r}, threads={self.threads}{dev}>"
 
+    # ------------------------------------------------------------------ arrays
     def _owns(self, x):
         """True if `x` is an array of this backend (on its device)."""
         return False
@@ -133,6 +161,45 @@ class Backend:
         """``0, 1, ..., n-1`` on the backend's device."""
         return self.xp.arange(n, dtype=self.dtype(dtype), device=self.device)
 
+    # ---------------------------------------------------------------- threads
+    def kernel_threads(self, work=None):
+        """Context in which numba kernels run on ``threads`` (one thread for small `work`)."""
+        if not self.on_host:
+            return contextlib.nullcontext(1)
+        return compiled_threads(self.threads, work)
+
+    def blas_threads(self):
+        """Context in which BLAS calls use at most ``threads`` threads."""
+        if not self.on_host:
+            return contextlib.nullcontext()
+        return blas_threads(self.threads)
+
+    # ------------------------------------------------------- scatter, median
+    def scatter_add(self, index, values, size):
+        """``out = zeros(size, float64); out[index] += values`` with repeated indices summed.
+
+        The array API has no scatter-add: values are sorted by index (stable),
+        summed with a float64 cumulative sum and differenced at the segment
+        ends, exact to about ``eps * sum|values|``.
+        """
+        xp = self.xp
+        f64 = self.dtype(np.float64)
+        values = xp.astype(values, f64)
+        order = xp.argsort(index, stable=True)
+        sidx = xp.take(index, order)
+        csum = xp.concat([xp.zeros(1, dtype=f64, device=self.device), xp.cumulative_sum(xp.take(values, order))])
+        cells = xp.arange(size, dtype=sidx.dtype, device=self.device)
+        hi = xp.searchsorted(sidx, cells, side="right")
+        lo = xp.searchsorted(sidx, cells, side="left")
+        return xp.take(csum, hi) - xp.take(csum, lo)
+
+    def median_filter(self, x, size, *, mode, cval):
+        """Running median over a `size` box (scipy.ndimage semantics), where the backend has one."""
+        raise NotImplementedError(
+            f"median_filter is not available on the {self.name!r} backend (the array API has no median); "
+            "use backend='numpy' or 'cupy'"
+        )
+
     # ---------------------------------------------------------------- wavenumbers
     def freq(self, n, spacing=1.0, *, rfft=False, dtype=np.float64):
         """Sample frequencies in cycles per unit length, FFT order.
@@ -193,27 +260,42 @@ class Backend:
         if norm not in _NORMS:
             raise ValueError(f"norm must be one of 'backward', 'ortho', 'forward'; got {norm!r}")
 
-    def _fft_call(self, fn, x, s, axes, norm, out):
+    def _fft_call(self, kind, x, s, axes, norm, out, overwrite_x):
+        """The one FFT entry every backend implements: transform `kind` of `x`.
+
+        The base version calls ``self._fft.<kind>`` with the scipy.fft
+        signature plus :meth:`_fft_options`, then stores into `out`.
+        """
         self._check_norm(norm)
-        x = self.asarray(x)
         if s is not None and axes is None:  # scipy.fft's rule, spelled out (NumPy 2 deprecates the implicit form)
             axes = tuple(range(x.ndim - len(s), x.ndim))
-        y = fn(x, s=s, axes=axes, norm=norm or "backward", **self._fft_kwargs())
+        y = getattr(self._fft, kind)(x, s=s, axes=axes, norm=norm or "backward", **self._fft_options(overwrite_x))
+        return self._store(out, y)
+
+    def _fft_options(self, overwrite_x):
+        """Extra keyword arguments of this backend's FFT functions."""
+        return {}
+
+    def _store(self, out, y):
         if out is None:
             return y
         out[...] = y
         return out
 
-    def _fft_kwargs(self):
-        return {}
-
     def _real_input(self, x):
         x = self.asarray(x)
         if self.xp.isdtype(x.dtype, "complex floating"):
             raise TypeError(f"rfftn needs a real input; got dtype {x.dtype}")
-        dt = np.dtype(str(x.dtype).rsplit(".", 1)[-1]) if not isinstance(x.dtype, np.dtype) else x.dtype
+        dt = np_dtype(x.dtype)
         if dt not in (np.float32, np.float64):
             x = self.xp.astype(x, self.dtype(np.float64 if dt.itemsize > 4 else np.float32))
+        return x
+
+    def _complex_input(self, x):
+        x = self.asarray(x)
+        if not self.xp.isdtype(x.dtype, "complex floating"):
+            dt = np_dtype(x.dtype)
+            x = self.xp.astype(x, self.dtype(complex_dtype(np.float32 if dt == np.float32 else np.float64)))
         return x
 
     def rfftn(self, x, s=None, axes=None, norm=None, *, out=None, overwrite_x=False):
@@ -221,9 +303,9 @@ class Backend:
 
         float32 input gives complex64 output, float64 gives complex128.
         `out`, if given, receives the result (no new allocation on backends
-        that transform into it directly).  The input is never modified.
+        with ``fft_writes_out``).  The input is never modified.
         """
-        return self._fft_call(self._fft.rfftn, self._real_input(x), s, axes, norm, out)
+        return self._fft_call("rfftn", self._real_input(x), s, axes, norm, out, overwrite_x)
 
     def irfftn(self, x, s=None, axes=None, norm=None, *, out=None, overwrite_x=False):
         """Inverse of :meth:`rfftn` (``scipy.fft.irfftn``).
@@ -233,22 +315,15 @@ class Backend:
         (a multi-dimensional complex-to-real FFT destroys its input); by
         default `x` is preserved.
         """
-        return self._fft_call(self._fft.irfftn, x, s, axes, norm, out)
+        return self._fft_call("irfftn", self._complex_input(x), s, axes, norm, out, overwrite_x)
 
     def fftn(self, x, s=None, axes=None, norm=None, *, out=None, overwrite_x=False):
         """N-D complex discrete Fourier transform (``scipy.fft.fftn``)."""
-        return self._fft_call(self._fft.fftn, self._complex_input(x), s, axes, norm, out)
+        return self._fft_call("fftn", self._complex_input(x), s, axes, norm, out, overwrite_x)
 
     def ifftn(self, x, s=None, axes=None, norm=None, *, out=None, overwrite_x=False):
         """N-D inverse complex discrete Fourier transform (``scipy.fft.ifftn``)."""
-        return self._fft_call(self._fft.ifftn, self._complex_input(x), s, axes, norm, out)
-
-    def _complex_input(self, x):
-        x = self.asarray(x)
-        if not self.xp.isdtype(x.dtype, "complex floating"):
-            dt = np.dtype(str(x.dtype).rsplit(".", 1)[-1])
-            x = self.xp.astype(x, self.dtype(complex_dtype(np.float32 if dt == np.float32 else np.float64)))
-        return x
+        return self._fft_call("ifftn", self._complex_input(x), s, axes, norm, out, overwrite_x)
 
     @staticmethod
     def real_dtype(dtype):

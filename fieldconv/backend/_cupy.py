@@ -16,7 +16,7 @@ copy with ``backend.asarray(x, copy=True)``.
 from ..errors import BackendUnavailableError
 from ._base import Backend
 
-__all__ = ["CupyBackend", "cupy_status"]
+__all__ = ["CupyBackend", "cupy_status", "device_id"]
 
 
 def cupy_status():
@@ -32,6 +32,11 @@ def cupy_status():
     if count < 1:
         return False, "CuPy imports but finds no CUDA device"
     return True, f"{count} CUDA device(s)"
+
+
+def device_id(device):
+    """The integer id of a CUDA device given as an int or a ``cupy.cuda.Device``."""
+    return int(getattr(device, "id", device))
 
 
 class CupyBackend(Backend):
@@ -60,7 +65,7 @@ class CupyBackend(Backend):
         import cupy
         import cupyx.scipy.fft
 
-        dev = cupy.cuda.Device(device) if device is not None else cupy.cuda.Device()
+        dev = cupy.cuda.Device(device_id(device)) if device is not None else cupy.cuda.Device()
         super().__init__(cupy, cupyx.scipy.fft, device=dev, threads=1)
         cache = cupy.fft.config.get_plan_cache()
         if plan_cache_size is not None:
@@ -74,10 +79,17 @@ class CupyBackend(Backend):
     def to_numpy(self, x):
         return self.xp.asnumpy(x)
 
-    def _fft_call(self, fn, x, s, axes, norm, out, overwrite_x=False):
-        self._check_norm(norm)
-        y = fn(x, s=s, axes=axes, norm=norm, overwrite_x=overwrite_x)
-        if out is None:
-            return y
-        out[...] = y
+    def _fft_options(self, overwrite_x):
+        return {"overwrite_x": overwrite_x}
+
+    def scatter_add(self, index, values, size):  # pragma: no cover - needs a GPU
+        import cupyx
+
+        out = self.xp.zeros(size, dtype=self.xp.float64)
+        cupyx.scatter_add(out, index, self.xp.astype(values, self.xp.float64))
         return out
+
+    def median_filter(self, x, size, *, mode, cval):  # pragma: no cover - needs a GPU
+        import cupyx.scipy.ndimage
+
+        return cupyx.scipy.ndimage.median_filter(x, size=size, mode=mode, cval=float(cval))

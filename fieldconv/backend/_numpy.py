@@ -82,25 +82,20 @@ class NumpyBackend(Backend):
     def arange(self, n, dtype=np.float64):
         return np.arange(n, dtype=dtype)
 
-    def _fft_kwargs(self):
-        return {"workers": self.threads}
+    def _fft_options(self, overwrite_x):
+        return {"workers": self.threads, "overwrite_x": overwrite_x}
 
-    def _fft_call(self, fn, x, s, axes, norm, out, overwrite_x=False):
-        self._check_norm(norm)
-        y = fn(x, s=s, axes=axes, norm=norm, workers=self.threads, overwrite_x=overwrite_x)
+    def _store(self, out, y):
         if out is None:
             return y
         np.copyto(out, y, casting="same_kind")
         return out
 
-    def rfftn(self, x, s=None, axes=None, norm=None, *, out=None, overwrite_x=False):
-        return self._fft_call(self._fft.rfftn, self._real_input(x), s, axes, norm, out)
+    def scatter_add(self, index, values, size):
+        # bincount sums in float64 in index order: deterministic, and far faster than np.add.at
+        return np.bincount(index, weights=values, minlength=size).astype(np.float64, copy=False)
 
-    def irfftn(self, x, s=None, axes=None, norm=None, *, out=None, overwrite_x=False):
-        return self._fft_call(self._fft.irfftn, self._complex_input(x), s, axes, norm, out, overwrite_x)
+    def median_filter(self, x, size, *, mode, cval):
+        import scipy.ndimage
 
-    def fftn(self, x, s=None, axes=None, norm=None, *, out=None, overwrite_x=False):
-        return self._fft_call(self._fft.fftn, self._complex_input(x), s, axes, norm, out, overwrite_x)
-
-    def ifftn(self, x, s=None, axes=None, norm=None, *, out=None, overwrite_x=False):
-        return self._fft_call(self._fft.ifftn, self._complex_input(x), s, axes, norm, out, overwrite_x)
+        return scipy.ndimage.median_filter(x, size=size, mode=mode, cval=float(cval))

@@ -11,5 +11,6 @@ True
 """
 
 from ._layer import Layer
+from .mixers import ChannelMixer
 
-__all__ = ["Layer"]
+__all__ = ["Layer", "ChannelMixer"]
