@@ -62,6 +62,7 @@ _SUBPACKAGES = (
     "io",
     "validation",
     "nn",
+    "distributed",
 )
 
 __all__ = ["__version__", *_EXPORTS]

@@ -28,7 +28,7 @@ from .._dtypes import complex_dtype, real_dtype
 from ..errors import BackendUnavailableError
 from .._cache import ByteCache, default_limit
 
-__all__ = ["PLANNER_EFFORTS", "DEFAULT_PLANNER_EFFORT", "Plan", "get_plan", "plan_cache", "normalise_effort", "pyfftw"]
+__all__ = ["PLANNER_EFFORTS", "DEFAULT_PLANNER_EFFORT", "Plan", "get_plan", "plan_cache", "normalise_effort", "planner_effort", "pyfftw"]
 
 PLANNER_EFFORTS = ("FFTW_ESTIMATE", "FFTW_MEASURE", "FFTW_PATIENT", "FFTW_EXHAUSTIVE")
 
@@ -77,6 +77,37 @@ def normalise_effort(effort):
         opts = ", ".join(repr(e) for e in PLANNER_EFFORTS)
         raise ValueError(f"planner_effort must be one of {opts}; got {effort!r}")
     return name
+
+
+def planner_effort(effort=None):
+    """The FFTW planner effort fieldconv plans with: `effort` checked, or the default.
+
+    Parameters
+    ----------
+    effort : str, optional
+        ``"FFTW_ESTIMATE"``, ``"FFTW_MEASURE"``, ``"FFTW_PATIENT"`` or
+        ``"FFTW_EXHAUSTIVE"`` (case-insensitive, the ``FFTW_`` prefix
+        optional).  None: ``FIELDCONV_FFTW_PLANNER`` when set, else
+        ``"FFTW_MEASURE"``.
+
+    Returns
+    -------
+    str
+        The canonical ``FFTW_*`` name (what the pyFFTW backend and
+        :mod:`fieldconv.distributed`'s mpi4py-fft plans use).
+
+    Raises
+    ------
+    ValueError
+        An unknown effort (from the argument or the environment).
+
+    Examples
+    --------
+    >>> from fieldconv.backend import planner_effort
+    >>> planner_effort("estimate")
+    'FFTW_ESTIMATE'
+    """
+    return normalise_effort(effort)
 
 
 def planner_flags(kind, in_shape, axes, effort):

@@ -38,12 +38,12 @@ A particle-mesh force step, under ``mpiexec -n 4 python -m mpi4py step.py``::
     pos = my_particles()                                # this rank's (N, 3) positions
     parts = fd.route(pos, mesh, scheme="tsc")           # one exchange for paint and readout
     rho = fd.paint(parts, density=True)                 # this rank's block
-    solver = fd.DistributedPoissonSolver(mesh, green="optimal", window="tsc")
+    solver = fd.DistributedPoissonSolver(mesh, green="optimal", scheme="tsc")
     phi, forces = solver.solve_forces(rho)
     acc = fd.readout(forces, parts)                     # (N, 3), in the order of pos
 """
 
-import importlib
+import importlib as _importlib
 
 __all__ = [
     "DistributedMesh",
@@ -106,7 +106,7 @@ def __getattr__(name):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'fieldconv.distributed' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"fieldconv.distributed.{module}"), name)
+    value = getattr(_importlib.import_module(f"fieldconv.distributed.{module}"), name)
     globals()[name] = value
     return value
 

@@ -33,25 +33,12 @@ import importlib
 import sys
 import traceback
 
-from ..errors import FieldconvError
+from ..errors import CollectiveError
 from ._mpi import mpi
 
 __all__ = ["CollectiveError", "agree_on_errors", "abort_on_error", "same_on_all_ranks"]
 
 _MAX_LISTED = 4  # ranks quoted in a combined message (the rest are counted)
-
-
-class CollectiveError(FieldconvError, RuntimeError):
-    """A step failed on some ranks with exceptions of different types.
-
-    Raised on every rank.  ``failures`` lists ``(rank, exception type name,
-    message)`` for every failing rank.  When all failing ranks raised the same
-    type, that type is raised instead (``ValueError`` stays ``ValueError``).
-    """
-
-    def __init__(self, message, failures=()):
-        super().__init__(message)
-        self.failures = list(failures)
 
 
 def _describe(exc):

@@ -82,7 +82,7 @@ def paint(positions, mesh=None, *, scheme=None, weights=None, density=False):
     ...)[mesh.local_slice]`` to round-off.  Scratch per rank: the extended
     block, ``prod(local_shape + ghosts) * itemsize`` bytes.
     """
-    from ._serial import paint as serial_paint
+    from ..assign import paint as serial_paint
 
     parts = _routed(positions, mesh, scheme, weights, sort=False)  # one paint: sorting would not pay
     mesh, layout = parts.mesh, parts.layout
@@ -129,8 +129,8 @@ def _field_blocks(field, mesh):
 
 
 def _readout(field, positions, mesh, scheme, gradient):
-    from ._serial import readout as serial_readout
-    from ._serial import readout_gradient as serial_gradient
+    from ..assign import readout as serial_readout
+    from ..assign import readout_gradient as serial_gradient
 
     parts = _routed(positions, mesh, scheme, None, sort=True)  # random access into the block: sorting pays
     mesh, layout = parts.mesh, parts.layout

@@ -32,8 +32,8 @@ from .._dtypes import result_dtype
 from .._units import strip, strip_like
 from .._validate import as_spacing, check_choice, check_int
 from ..backend import default_threads
+from ..backend import planner_effort as _planner_effort
 from ._mpi import default_comm, mpi4py_fft
-from ._serial import planner_effort as planner_effort_name
 from .agreement import abort_on_error, agree_on_errors, same_on_all_ranks
 from .blocks import BlockGrid
 from .messages import MAX_MESSAGE_BYTES, check_message_bytes, exchange_bytes
@@ -254,7 +254,7 @@ class DistributedMesh:
             if not all(math.isfinite(o) for o in org):
                 raise ValueError(f"origin must be finite; got {org}")
             dt = result_dtype(dtype, name="dtype")
-            effort = planner_effort_name(planner_effort)
+            effort = _planner_effort(planner_effort)
             if threads is not None:
                 threads = check_int("threads", threads, minimum=1)
             default_threads()  # raises here, on every rank alike, for a bad FIELDCONV_NUM_THREADS

@@ -27,7 +27,7 @@ import numpy as np
 
 from .._dtypes import result_dtype
 from .._units import strip, strip_like
-from ._serial import scheme_order
+from .._windows import scheme_order
 from .agreement import abort_on_error, agree_on_errors, same_on_all_ranks
 from .ghosts import GhostLayout
 from .messages import exchange_bytes, exchange_counts
@@ -295,7 +295,7 @@ def route(positions, mesh, *, scheme="cic", weights=None, sort=True):
 
 def _sort_by_cell(local, weights, mesh, layout):
     """Counting sort of the local particles by cell of the extended block (serial bucket)."""
-    from ._serial import bucket
+    from ..assign import bucket
     from .threads import rank_threads
 
     with rank_threads(mesh.threads):

@@ -70,10 +70,10 @@ def serial_pipeline(pos, w, shape, box, origin, scheme, kernel, dtype):
     """Serial fieldconv on every particle: {name: array over the whole mesh or all particles}."""
     h = tuple(b / n for b, n in zip(box, shape))
     res = {"paint": fc.paint(pos, box_size=box, shape=shape, scheme=scheme, weights=w, origin=origin, density=True)}
-    window = "cic" if scheme == "ngp" else scheme
+    scheme_ = "cic" if scheme == "ngp" else scheme
     shifted = pos.astype(np.float64) - np.asarray(origin)  # serial readout has no origin: its kernel's first step
     for green in GREENS:
-        solver = PoissonSolver(shape, h, green=green, window=window, kernel=kernel, dtype=dtype, backend="numpy")
+        solver = PoissonSolver(shape, h, green=green, scheme=scheme_, kernel=kernel, dtype=dtype, backend="numpy")
         phi, forces = solver.solve_forces(res["paint"])
         res[f"solve {green}"], res[f"forces {green}"] = phi, np.stack(forces)
     phi, forces = res["solve optimal"], res["forces optimal"]
@@ -91,9 +91,9 @@ def distributed_pipeline(mesh, pos, w, scheme, kernel, dtype):
     unsorted = fd.route(pos, mesh, scheme=scheme, weights=w, sort=False)
     res["paint-unsorted"] = fd.paint(unsorted, density=True)
     res["paint-plain"] = fd.paint(pos, mesh, scheme=scheme, weights=w, density=True)
-    window = "cic" if scheme == "ngp" else scheme
+    scheme_ = "cic" if scheme == "ngp" else scheme
     for green in GREENS:
-        solver = fd.DistributedPoissonSolver(mesh, green=green, window=window, kernel=kernel, dtype=dtype)
+        solver = fd.DistributedPoissonSolver(mesh, green=green, scheme=scheme_, kernel=kernel, dtype=dtype)
         phi, forces = solver.solve_forces(res["paint"])
         res[f"solve {green}"], res[f"forces {green}"] = phi, np.stack(forces)
     phi, forces = res["solve optimal"], res["forces optimal"]
@@ -283,7 +283,7 @@ def group_errors():
             rho[0, 0, 0] = np.nan
         fd.DistributedPoissonSolver(mesh).solve(rho)
 
-    expect_error("nan source", nan_source, ValueError, "source must be finite")
+    expect_error("nan source", nan_source, ValueError, "density must be finite")
 
     def solver_differs():
         fd.DistributedPoissonSolver(mesh, green="discrete" if RANK == bad else "continuous")

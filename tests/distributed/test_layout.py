@@ -1,15 +1,14 @@
 """The distributed mode's serial parts, without MPI: process grids, ghost widths, the serial
-coordinate, and the serial Green's functions evaluated on blocks of wavenumbers."""
+coordinate.  (The serial Green's functions on blocks of wavenumbers are tested in
+tests/poisson/test_green_blocks.py.)"""
 
 import numpy as np
 import pytest
 
 import fieldconv as fc
-from fieldconv.distributed._serial import BlockGreens
 from fieldconv.distributed.decomposition import process_grid
 from fieldconv.distributed.ghosts import ghost_widths
 from fieldconv.distributed.routing import wrapped_coordinate
-from fieldconv.poisson import PoissonSolver
 
 
 # ------------------------------------------------------------------ process grids
@@ -93,47 +92,3 @@ def test_wrapped_coordinate_is_the_serial_one(scheme, rng):
             mine[(c[i] - (p - 1) // 2 + k) % n] += w[k, i]
     # the same contributions in the same order (particle by particle, tap by tap): identical sums
     np.testing.assert_array_equal(mine, ref)
-
-
-# ------------------------------------------------------------------ Green's functions on blocks
-GREENS = [
-    ("continuous", {}),
-    ("discrete", {"order": 4}),
-    ("discrete", {"points": 19}),
-    ("optimal", {"window": "pcs"}),
-    ("optimal", {"window": "cic", "differencing": "fd", "order": 6}),
-]
-
-
-@pytest.mark.parametrize("shape", [(8, 6, 10), (9, 7, 5), (6, 10), (7, 9)], ids=["even3", "odd3", "even2", "odd2"])
-@pytest.mark.parametrize("green, options", GREENS, ids=["cont", "disc4", "disc19", "opt-pcs", "opt-fd6"])
-def test_block_greens_equal_the_serial_tables(shape, green, options):
-    """Every block of the serial Green's function and force symbols, bit for bit (the same
-    formulas on the same 1-D tables), including blocks without the k = 0 mode."""
-    if options.get("points") == 19 and len(shape) == 2:
-        options = {"points": 9}
-    equal = "points" in options
-    h = (0.1,) * len(shape) if equal else tuple(0.1 * (a + 1) for a in range(len(shape)))
-    kernel = "log" if len(shape) == 2 else "newton"
-    serial = PoissonSolver(shape, h, green=green, kernel=kernel, backend="numpy", **options)
-    full = serial._cached_green()
-    hats = [np.broadcast_to(m, full.shape) for m in serial._cached_forces()]
-    kshape = full.shape
-    blocks = [
-        tuple(slice(0, n) for n in kshape),
-        tuple(slice(1, n - 1) for n in kshape),
-        tuple(slice(n // 2, n) for n in kshape),
-        (slice(0, 1),) + tuple(slice(1, n) for n in kshape[1:]),
-    ]
-    for block in blocks:
-        part = BlockGreens(shape, h, block, green=green, kernel=kernel, **options)
-        np.testing.assert_array_equal(part.green_block(np.float64), full[block])
-        for m, ref in zip(part.force_symbols(), hats):
-            np.testing.assert_array_equal(np.broadcast_to(m, full[block].shape), ref[block])
-
-
-def test_block_greens_check_arguments_as_serial():
-    with pytest.raises(ValueError, match="green must be one of"):
-        BlockGreens((8, 8, 8), 0.1, (slice(0, 8),) * 2 + (slice(0, 5),), green="spectral")
-    with pytest.raises(NotImplementedError, match="thin-disk"):
-        BlockGreens((8, 8), 0.1, (slice(0, 8), slice(0, 5)), green="discrete", kernel="thin-disk")
