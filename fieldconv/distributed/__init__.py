@@ -17,6 +17,10 @@ answer, block by block, to round-off.
 :func:`solve_forces`
 :func:`agree_on_errors`        a local step whose failure every rank learns
 :func:`thread_share`           this rank's share of its node's cores
+:func:`read_particles`         this rank's share of an HDF5 snapshot
+:func:`write_fields`           gathered blocks to one HDF5 file (rank 0)
+:func:`run_poisson`            snapshot -> potential file, the mpiexec job
+:func:`launched_ranks`         ranks of the job this process was started in
 =============================  ================================================
 
 Needs the ``mpi`` extra (mpi4py, mpich, mpi4py-fft); without it, importing
@@ -62,6 +66,11 @@ __all__ = [
     "thread_share",
     "apply_thread_share",
     "ranks_per_node",
+    "snapshot_files",
+    "read_particles",
+    "write_fields",
+    "run_poisson",
+    "launched_ranks",
     "is_available",
 ]
 
@@ -82,6 +91,10 @@ _EXPORTS = {
     "thread_share": "threads",
     "apply_thread_share": "threads",
     "ranks_per_node": "threads",
+    "snapshot_files": "files",
+    "read_particles": "files",
+    "write_fields": "files",
+    "run_poisson": "run",
 }
 
 
@@ -100,6 +113,39 @@ def is_available():
     import importlib.util
 
     return all(importlib.util.find_spec(m) is not None for m in ("mpi4py", "mpi4py_fft"))
+
+
+#: Environment variables that MPI launchers set to the job's number of ranks (MPICH/Hydra and
+#: Intel MPI, Open MPI, srun with PMI or PMIx).
+_SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "SLURM_NTASKS")
+
+
+def launched_ranks():
+    """Number of ranks of the MPI job this process belongs to (1 outside one), without importing MPI.
+
+    Read from the launcher's environment (``PMI_SIZE`` for MPICH's
+    ``mpiexec`` and ``srun --mpi=pmi2``, ``OMPI_COMM_WORLD_SIZE`` for Open
+    MPI, ``PMIX_SIZE``, then ``SLURM_NTASKS``).  The command line uses it to
+    run distributed under ``mpiexec -n P`` (P > 1) without a flag, importing
+    mpi4py only then.
+
+    Examples
+    --------
+    >>> from fieldconv import distributed
+    >>> distributed.launched_ranks() >= 1
+    True
+    """
+    import os
+
+    for var in _SIZE_VARIABLES[:3]:
+        value = os.environ.get(var, "")
+        if value.isdigit() and int(value) >= 1:
+            return int(value)
+    if os.environ.get("SLURM_STEP_ID") is not None:  # inside an srun step (not a bare sbatch script)
+        value = os.environ.get("SLURM_NTASKS", "")
+        if value.isdigit() and int(value) >= 1:
+            return int(value)
+    return 1
 
 
 def __getattr__(name):

@@ -326,6 +326,86 @@ def group_errors():
     mesh.close()
 
 
+def _write_snapshot(path, pos, masses, box, nfiles, ptype=1):
+    """A Gadget-layout snapshot in `nfiles` pieces (rank 0 only), masses per particle or in the MassTable."""
+    import h5py
+
+    bounds = np.linspace(0, len(pos), nfiles + 1).astype(int)
+    names = [path] if nfiles == 1 else [path.replace(".hdf5", f".{i}.hdf5") for i in range(nfiles)]
+    for name, a, b in zip(names, bounds[:-1], bounds[1:]):
+        with h5py.File(name, "w") as f:
+            h = f.create_group("Header")
+            table = np.zeros(6)
+            if np.ndim(masses) == 0:
+                table[ptype] = masses
+            h.attrs.update(BoxSize=box, NumFilesPerSnapshot=nfiles, MassTable=table)
+            f.create_dataset(f"PartType{ptype}/Coordinates", data=pos[a:b])
+            if np.ndim(masses):
+                f.create_dataset(f"PartType{ptype}/Masses", data=masses[a:b])
+    return names
+
+
+def group_files():
+    """Each rank reads its share of a (multi-file) snapshot; rank 0 writes the potential; equal to serial."""
+    import tempfile
+
+    import h5py
+
+    folder = comm.bcast(tempfile.mkdtemp(prefix="fieldconv-mpi-files-") if RANK == 0 else None)
+    rng = np.random.default_rng(5)
+    box, n, shape = 2.0, 900, (16, 12, 10)
+    pos = rng.random((n, 3)) * box
+    pos[:4] = [[0, 0, 0], [box, box, box], [box / 2, 0.0, box], [box * (1 - 1e-16), 1.0, 1.0]]  # edges, x = L
+    masses = 0.5 + rng.random(n)
+    cases = {"one-file": (1, masses, "f8"), "three-files": (3, masses, "f8"), "masstable": (2, 0.75, "f4")}
+    for name, (nfiles, m, dt) in cases.items():
+        snap = os.path.join(folder, f"{name}.hdf5")
+        if RANK == 0:
+            files = _write_snapshot(snap, pos.astype(dt), m, box, nfiles)
+        files = comm.bcast(files if RANK == 0 else None)
+        target = os.path.join(folder, f"{name}-out.h5")
+        got = fd.run_poisson(files[-1], target, shape=shape, scheme="tsc", green="optimal", forces=True)
+        put(f"files return {name}", (got == target) if RANK == 0 else got is None)
+        if RANK == 0:
+            weights = np.broadcast_to(np.asarray(m, dtype=np.float64), (n,))
+            x = pos.astype(dt).astype(np.float64)
+            rho = fc.paint(x, box_size=box, shape=shape, scheme="tsc", weights=weights, density=True)
+            phi, forces = PoissonSolver(shape, tuple(box / k for k in shape), green="optimal", scheme="tsc",
+                                        G=1.0, backend="numpy").solve_forces(rho)
+            with h5py.File(target, "r") as f:
+                put(f"eq file {name} potential", rel(f["potential"][...], phi))
+                put(f"eq file {name} forces", max(rel(f[f"force_{a}"][...], forces[a]) for a in range(3)))
+                put(f"files units {name}", all("units" in f[k].attrs for k in f))
+                put(f"files grid {name}", list(f.attrs["shape"]) == list(shape))
+    # a rank that cannot read its file, NaN positions: an error on every rank, no hang
+    bad = P - 1
+    if RANK == 0:
+        bad_pos = pos.copy()
+        bad_pos[-1, 0] = np.nan  # read by the last rank
+        _write_snapshot(os.path.join(folder, "nan.hdf5"), bad_pos, masses, box, 2)
+    comm.Barrier()
+    expect_error("files nan", lambda: fd.run_poisson(os.path.join(folder, "nan.1.hdf5"), os.path.join(folder, "x.h5"),
+                                                     shape=8), ValueError, "must be finite", f"rank {bad}")
+    expect_error("files missing", lambda: fd.run_poisson(os.path.join(folder, "missing.hdf5"),
+                                                         os.path.join(folder, "x.h5"), shape=8),
+                 FileNotFoundError, "does not exist")
+
+    def unreadable_share():
+        files = [os.path.join(folder, "three-files.0.hdf5"), os.path.join(folder, "three-files.1.hdf5")]
+        if RANK == bad:
+            files = files[:1] + [os.path.join(folder, f"gone-{RANK}.hdf5")]
+        with fd.DistributedMesh((8, 8, 8), box) as mesh:
+            fd.read_particles(files, mesh)
+
+    expect_error("files unreadable share", unreadable_share, FileNotFoundError, f"rank {bad}", "does not exist")
+    put("files no output after errors", not os.path.exists(os.path.join(folder, "x.h5")))
+    comm.Barrier()
+    if RANK == 0:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def group_abort():
     """Rank 1 fails inside a guarded collective step while the others wait in it: the job must abort."""
     with fd.abort_on_error(comm, "demo step"):
@@ -341,7 +421,7 @@ def report():
         return
     merged = {}
     for key, value in every[0].items():
-        vals = [d.get(key) for d in every]
+        vals = [d[key] for d in every if key in d]  # some checks run on rank 0 only
         if isinstance(value, bool):
             merged[key] = all(bool(v) for v in vals)
         elif isinstance(value, float):

@@ -112,7 +112,7 @@ def checked(nranks, *groups):
 
 @pytest.mark.parametrize("nranks", [1, 2, 4], ids=["P1", "P2", "P4"])
 def test_distributed_equals_serial(nranks):
-    r = checked(nranks, "operators", "misc", "errors")
+    r = checked(nranks, "operators", "misc", "errors", "files")
     bad = []
     for key, value in r.items():
         # float64: the requirement is 1e-12 relative (to the largest value); FFT round-off between two
@@ -126,7 +126,7 @@ def test_distributed_equals_serial(nranks):
             if not value <= limit:
                 bad.append(f"{key}: {value:.3g} > {limit:.3g}")
         if key.startswith(("dtype ", "error ", "one-rank ", "chunked ", "int64", "gather", "scatter", "units ",
-                           "thread", "ranks ", "mesh threads")) and value is False:
+                           "thread", "ranks ", "mesh threads", "files ")) and value is False:
             bad.append(f"{key}: failed" + (f" ({r.get('message ' + key[6:])})" if key.startswith("error ") else ""))
         if (key in ("chunked paint", "chunked readout", "units paint", "units solve", "after errors")
                 or key.startswith("one-rank sorted")) and not value <= 1e-12:
@@ -136,6 +136,7 @@ def test_distributed_equals_serial(nranks):
         assert layouts["layout 3d-f64-pencil"] == ["pencil", [2, 2, 1]]
     assert sum(k.startswith("eq ") for k in r) >= 100, "the operator checks did not run"
     assert sum(k.startswith("error ") for k in r) >= 6, "the error checks did not run"
+    assert sum(k.startswith("eq file ") for k in r) == 6, "the snapshot/file checks did not run"
     assert not bad, "\n".join(bad)
 
 
