@@ -92,3 +92,26 @@ def test_wrapped_coordinate_is_the_serial_one(scheme, rng):
             mine[(c[i] - (p - 1) // 2 + k) % n] += w[k, i]
     # the same contributions in the same order (particle by particle, tap by tap): identical sums
     np.testing.assert_array_equal(mine, ref)
+
+
+# ------------------------------------------------------------------ launcher environment
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({}, 1),
+        ({"PMI_SIZE": "4"}, 4),  # MPICH/Hydra mpiexec, srun --mpi=pmi2
+        ({"OMPI_COMM_WORLD_SIZE": "2"}, 2),  # Open MPI
+        ({"SLURM_NTASKS": "8"}, 1),  # a batch script outside srun is one process
+        ({"SLURM_NTASKS": "8", "SLURM_STEP_ID": "0"}, 8),  # inside an srun step
+        ({"PMI_SIZE": "garbage"}, 1),
+    ],
+    ids=["none", "mpich", "openmpi", "sbatch", "srun", "garbage"],
+)
+def test_launched_ranks_reads_the_launcher(monkeypatch, env, expected):
+    from fieldconv.distributed import launched_ranks
+
+    for var in ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "SLURM_NTASKS", "SLURM_STEP_ID"):
+        monkeypatch.delenv(var, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert launched_ranks() == expected

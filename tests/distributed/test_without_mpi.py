@@ -28,6 +28,13 @@ PROGRAM = textwrap.dedent(
         print("OK", msg)
     else:
         raise SystemExit("no BackendUnavailableError")
+    try:
+        fd.run_poisson("snap.hdf5", "out.h5", shape=8)  # before touching any file
+    except BackendUnavailableError:
+        pass
+    else:
+        raise SystemExit("run_poisson: no BackendUnavailableError")
+    assert fd.launched_ranks() >= 1
     """
 )
 
