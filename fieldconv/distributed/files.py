@@ -175,15 +175,19 @@ def write_fields(path, fields, mesh, *, units=None, attrs=None, root=0):
     ----------
     path : str or os.PathLike
         Output file (written atomically by `root`).
-    fields : dict of str -> ndarray or Quantity, ``mesh.local_shape``
-        This rank's blocks, one dataset each.
+    fields : dict of str -> ndarray or Quantity, ``mesh.local_shape``, or a tuple of them
+        This rank's blocks, one dataset each; a tuple (the components of a
+        vector field) is written stacked along a first axis, as serial
+        fieldconv writes ``forces`` (shape ``(d, *mesh.shape)``).
     mesh : DistributedMesh
     units : dict of str -> str, optional
         The ``units`` attribute per dataset for plain arrays (a Quantity's
         own unit wins); default ``""`` (code units).
     attrs : dict, optional
-        File attributes besides the grid (``shape``, ``box_size``, ``origin``
-        and ``box_units`` are always written).
+        File attributes.  The grid is always written as the group ``/grid``
+        with the attributes ``shape``, ``box_size``, ``origin``, ``spacing``,
+        ``units`` (the length unit, ``""`` for code units), ``periodic`` and
+        ``centring`` (``"cell"``), the layout of serial fieldconv's mesh files.
     root : int
 
     Returns
@@ -199,10 +203,13 @@ def write_fields(path, fields, mesh, *, units=None, attrs=None, root=0):
     """
     units = dict(units or {})
     gathered = {}
-    for name, block in fields.items():  # collective: every rank gathers every field, in the same order
-        full = mesh.gather(block, root=root)
+    for name, value in fields.items():  # collective: every rank gathers every field, in the same order
+        comps = [mesh.gather(b, root=root) for b in (value if isinstance(value, (tuple, list)) else [value])]
         if mesh.rank == root:
-            gathered[name] = full
+            unit = getattr(comps[0], "unit", None)
+            plain = [np.asarray(getattr(c, "value", c)) for c in comps]
+            full = np.stack(plain) if isinstance(value, (tuple, list)) else plain[0]
+            gathered[name] = (full, unit)
     with agree_on_errors(mesh.comm, f"write_fields: write {os.fspath(path)!r} on rank {root}"):
         if mesh.rank == root:
             _write(path, gathered, mesh, units, attrs)
@@ -213,14 +220,17 @@ def _write(path, gathered, mesh, units, attrs):
     import h5py
 
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
-        f.attrs["shape"] = np.asarray(mesh.shape, dtype=np.int64)
-        f.attrs["box_size"] = np.asarray(mesh.box_size, dtype=np.float64)
-        f.attrs["origin"] = np.asarray(mesh.origin, dtype=np.float64)
-        f.attrs["box_units"] = "" if mesh.unit is None else mesh.unit.to_string()
+        g = f.create_group("grid")
+        g.attrs["shape"] = np.asarray(mesh.shape, dtype=np.int64)
+        g.attrs["box_size"] = np.asarray(mesh.box_size, dtype=np.float64)
+        g.attrs["origin"] = np.asarray(mesh.origin, dtype=np.float64)
+        g.attrs["spacing"] = np.asarray(mesh.spacing, dtype=np.float64)
+        g.attrs["units"] = "" if mesh.unit is None else mesh.unit.to_string()
+        g.attrs["periodic"] = np.int8(1)
+        g.attrs["centring"] = "cell"
         f.attrs["ranks"] = mesh.size
         for key, value in (attrs or {}).items():
             f.attrs[key] = value
-        for name, full in gathered.items():
-            unit = getattr(full, "unit", None)
-            ds = f.create_dataset(name, data=np.asarray(getattr(full, "value", full)))
+        for name, (full, unit) in gathered.items():
+            ds = f.create_dataset(name, data=full)
             ds.attrs["units"] = unit.to_string() if unit is not None else str(units.get(name, ""))

@@ -42,10 +42,11 @@ def run_poisson(snapshot, output, *, shape, box_size=None, scheme="cic", green="
         One HDF5 file, any piece of a multi-file snapshot, or a list of files
         (see :func:`~fieldconv.distributed.files.snapshot_files`).
     output : str or os.PathLike
-        The HDF5 file written by rank 0: dataset ``potential`` (and
-        ``force_0``, ``force_1``, ``force_2`` with `forces`), each with a
-        ``units`` attribute (``""``: code units with G as given), and the
-        grid as file attributes.
+        The HDF5 file written by rank 0: datasets ``density`` (mass per
+        cell volume) and ``potential`` (and ``forces``, shape ``(d,
+        *shape)``, with `forces`), each with a ``units`` attribute (``""``:
+        code units with G as given), and the group ``/grid`` (see
+        :func:`~fieldconv.distributed.files.write_fields`).
     shape : int or tuple of int
         Mesh cells per axis (an int: the same on every axis, 3-D).
     box_size : float or sequence of float, optional
@@ -105,9 +106,9 @@ def run_poisson(snapshot, output, *, shape, box_size=None, scheme="cic", green="
         solver = DistributedPoissonSolver(mesh, green=green, scheme=scheme, G=G, dtype=mesh.dtype)
         if forces:
             phi, f = solver.solve_forces(rho)
-            fields = {"potential": phi, **{f"force_{a}": fa for a, fa in enumerate(f)}}
+            fields = {"density": rho, "potential": phi, "forces": f}
         else:
-            fields = {"potential": solver.solve(rho)}
-        del rho
+            fields = {"density": rho, "potential": solver.solve(rho)}
+        del rho, solver
         attrs = {"scheme": str(scheme), "green": str(green), "G": float(G), "density": "mass per cell volume"}
         return write_fields(output, fields, mesh, attrs=attrs)

@@ -374,9 +374,11 @@ def group_files():
                                         G=1.0, backend="numpy").solve_forces(rho)
             with h5py.File(target, "r") as f:
                 put(f"eq file {name} potential", rel(f["potential"][...], phi))
-                put(f"eq file {name} forces", max(rel(f[f"force_{a}"][...], forces[a]) for a in range(3)))
-                put(f"files units {name}", all("units" in f[k].attrs for k in f))
-                put(f"files grid {name}", list(f.attrs["shape"]) == list(shape))
+                put(f"eq file {name} forces", rel(f["forces"][...], np.stack(forces)))
+                put(f"eq file {name} density", rel(f["density"][...], rho))
+                put(f"files units {name}", all("units" in f[k].attrs for k in ("density", "potential", "forces")))
+                put(f"files grid {name}", list(f["grid"].attrs["shape"]) == list(shape)
+                    and np.allclose(f["grid"].attrs["spacing"], [box / k for k in shape], rtol=1e-15))
     # a rank that cannot read its file, NaN positions: an error on every rank, no hang
     bad = P - 1
     if RANK == 0:
