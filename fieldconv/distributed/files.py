@@ -141,7 +141,8 @@ def read_particles(path, mesh, *, positions="PartType1/Coordinates", masses=None
                 if len(shape) != 2 or shape[1] != mesh.ndim:
                     raise ValueError(f"{p}: {positions} must have shape (N, {mesh.ndim}); got {shape}")
                 counts.append(int(shape[0]))
-    same_on_all_ranks(comm, "the snapshot's files and particle counts", (files, counts))
+                dtype = np.dtype(f[positions].dtype)
+    same_on_all_ranks(comm, "the snapshot's files, particle counts and dtype", (files, counts, dtype.str))
     total = sum(counts)
     lo, hi = mesh.rank * total // mesh.size, (mesh.rank + 1) * total // mesh.size
     pos_parts, mass_parts = [], []
@@ -162,8 +163,7 @@ def read_particles(path, mesh, *, positions="PartType1/Coordinates", masses=None
                 raise ValueError(f"{p}: positions and masses must be finite; particles {a}..{b} contain NaN or inf")
             pos_parts.append(pos)
             mass_parts.append(w)
-        dt = pos_parts[0].dtype if pos_parts else np.dtype(np.float64)
-        pos = np.concatenate(pos_parts) if pos_parts else np.empty((0, mesh.ndim), dt)
+        pos = np.concatenate(pos_parts) if pos_parts else np.empty((0, mesh.ndim), dtype)  # one dtype on all ranks
         w = np.concatenate(mass_parts) if mass_parts else np.empty(0)
     return pos, w
 
