@@ -12,9 +12,9 @@ for writes or for many small reads.  Only the files' metadata (dataset
 shapes, the header) is read by every rank.
 
 Writing: each field is gathered on rank 0 (:meth:`DistributedMesh.gather`,
-one block at a time) and written there, atomically, as one HDF5 file with a
-``units`` attribute on every dataset and the grid as file attributes; serial
-fieldconv and h5py read it unchanged.  Rank 0 must hold the global arrays
+one block at a time) and written there by :func:`fieldconv.io.write_mesh`
+(atomically, a ``units`` attribute on every dataset, the grid, provenance):
+:func:`fieldconv.io.read_mesh` reads it unchanged.  Rank 0 must hold the global arrays
 (for a mesh that does not fit one node, see ``docs/distributed.md``: one
 file per rank joined by a virtual dataset is not implemented yet).
 
@@ -25,6 +25,7 @@ This is the distributed mode's own minimal reader and writer (the generic
 and Gadget/SWIFT layouts: ``PartTypeN/Coordinates``, ``Masses`` or the
 header's ``MassTable``, ``Header/BoxSize``), kept small until the serial
 HDF5 layer (:mod:`fieldconv.io`, issue 15) offers reads of a particle range.
+Writing goes through that layer.
 """
 
 import os
@@ -184,10 +185,9 @@ def write_fields(path, fields, mesh, *, units=None, attrs=None, root=0):
         The ``units`` attribute per dataset for plain arrays (a Quantity's
         own unit wins); default ``""`` (code units).
     attrs : dict, optional
-        File attributes.  The grid is always written as the group ``/grid``
-        with the attributes ``shape``, ``box_size``, ``origin``, ``spacing``,
-        ``units`` (the length unit, ``""`` for code units), ``periodic`` and
-        ``centring`` (``"cell"``), the layout of serial fieldconv's mesh files.
+        Run parameters, recorded in the file's provenance.  The grid is the
+        mesh's (``/grid``: shape, box, origin, spacing, length unit, periodic,
+        cell-centred): the layout of :func:`fieldconv.io.write_mesh`.
     root : int
 
     Returns
@@ -217,20 +217,12 @@ def write_fields(path, fields, mesh, *, units=None, attrs=None, root=0):
 
 
 def _write(path, gathered, mesh, units, attrs):
-    import h5py
+    """Rank 0: the gathered fields as a serial fieldconv mesh file (:func:`fieldconv.io.write_mesh`)."""
+    from ..io import Grid, make_provenance, write_mesh
 
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
-        g = f.create_group("grid")
-        g.attrs["shape"] = np.asarray(mesh.shape, dtype=np.int64)
-        g.attrs["box_size"] = np.asarray(mesh.box_size, dtype=np.float64)
-        g.attrs["origin"] = np.asarray(mesh.origin, dtype=np.float64)
-        g.attrs["spacing"] = np.asarray(mesh.spacing, dtype=np.float64)
-        g.attrs["units"] = "" if mesh.unit is None else mesh.unit.to_string()
-        g.attrs["periodic"] = np.int8(1)
-        g.attrs["centring"] = "cell"
-        f.attrs["ranks"] = mesh.size
-        for key, value in (attrs or {}).items():
-            f.attrs[key] = value
-        for name, (full, unit) in gathered.items():
-            ds = f.create_dataset(name, data=full)
-            ds.attrs["units"] = unit.to_string() if unit is not None else str(units.get(name, ""))
+    grid = Grid(mesh.shape, mesh.box_size, mesh.origin, "" if mesh.unit is None else mesh.unit.to_string())
+    fields = {name: full for name, (full, _unit) in gathered.items()}
+    unit_of = {name: (unit.to_string() if unit is not None else str(units.get(name, "")))
+               for name, (_full, unit) in gathered.items()}
+    params = {"ranks": int(mesh.size), **{k: v for k, v in (attrs or {}).items()}}
+    write_mesh(path, fields, grid=grid, units=unit_of, provenance=make_provenance("distributed", params, []))

@@ -372,6 +372,8 @@ def group_files():
             rho = fc.paint(x, box_size=box, shape=shape, scheme="tsc", weights=weights, density=True)
             phi, forces = PoissonSolver(shape, tuple(box / k for k in shape), green="optimal", scheme="tsc",
                                         G=1.0, backend="numpy").solve_forces(rho)
+            back = fc.io.read_mesh(target)  # the serial reader: format, checksums, grid
+            put(f"files read_mesh {name}", back.grid.shape == shape and set(back.fields) >= {"potential", "forces"})
             with h5py.File(target, "r") as f:
                 put(f"eq file {name} potential", rel(f["potential"][...], phi))
                 put(f"eq file {name} forces", rel(f["forces"][...], np.stack(forces)))
