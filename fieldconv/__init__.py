@@ -63,6 +63,7 @@ _SUBPACKAGES = (
     "io",
     "validation",
     "nn",
+    "distributed",
 )
 
 __all__ = ["__version__", *_EXPORTS]

@@ -251,6 +251,8 @@ NO_UNITS = {
     "backend.*": "the backend switch, threads and caches",
     "validation.*": "closed forms in code units, studies and the demo",
     "errors.*": "exception types",
+    "distributed.*": "collective MPI calls: their units round trip (paint, solve) runs under mpiexec in "
+                     "tests/distributed/mpi_checks.py",
     "convolution.MODES": "constant",
     # fieldconv.nn: wavenumbers (widths, grids) accept Quantities and are converted to cm^-1 at the
     # boundary (strip_wavenumber; a non-wavenumber unit raises, see tests/nn); results are counts,

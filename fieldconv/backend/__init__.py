@@ -56,6 +56,7 @@ Examples
 
 from ._base import Backend
 from ._caches import cache_info, clear_caches, clear_plan_cache, plan_cache_info, set_cache_limit
+from ._fftw_plans import planner_effort
 from ._resolution import BACKEND_NAMES, available_backends, backend_status, get_backend, use_backend
 from ._threads import current_threads, default_threads, threads
 from ._planner import fft_planner_info, plan_fft
@@ -80,4 +81,5 @@ __all__ = [
     "fft_planner_info",
     "plan_cache_info",
     "clear_plan_cache",
+    "planner_effort",
 ]

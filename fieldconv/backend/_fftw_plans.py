@@ -37,6 +37,7 @@ __all__ = [
     "plan_cache",
     "normalise_effort",
     "planner_flags",
+    "planner_effort",
     "pyfftw",
 ]
 
@@ -104,6 +105,41 @@ def normalise_effort(effort):
         opts = ", ".join(repr(e) for e in (AUTO,) + PLANNER_EFFORTS)
         raise ValueError(f"planner_effort must be one of {opts}; got {effort!r}")
     return name
+
+
+def planner_effort(effort=None):
+    """The FFTW planner effort fieldconv plans with: `effort` checked, or the default.
+
+    Parameters
+    ----------
+    effort : str, optional
+        ``"FFTW_ESTIMATE"``, ``"FFTW_MEASURE"``, ``"FFTW_PATIENT"`` or
+        ``"FFTW_EXHAUSTIVE"`` (case-insensitive, the ``FFTW_`` prefix
+        optional), or ``"auto"``.  None: ``FIELDCONV_FFTW_PLANNER`` when
+        set, else the default (``"auto"``).  ``"auto"``, the serial
+        backend's per-call policy, resolves here to ``"FFTW_MEASURE"``: a
+        caller of this function (mpi4py-fft in :mod:`fieldconv.distributed`)
+        makes one plan per mesh and reuses it every step.
+
+    Returns
+    -------
+    str
+        The canonical ``FFTW_*`` name (what the pyFFTW backend and
+        :mod:`fieldconv.distributed`'s mpi4py-fft plans use).
+
+    Raises
+    ------
+    ValueError
+        An unknown effort (from the argument or the environment).
+
+    Examples
+    --------
+    >>> from fieldconv.backend import planner_effort
+    >>> planner_effort("estimate")
+    'FFTW_ESTIMATE'
+    """
+    name = normalise_effort(effort)
+    return "FFTW_MEASURE" if name == AUTO else name
 
 
 def planner_flags(kind, effort, *, wisdom_only=False):

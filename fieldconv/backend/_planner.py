@@ -41,6 +41,7 @@ runs.  A fixed effort (``planner_effort="estimate"`` or
 and run on one machine, thread count and FFTW build.
 """
 
+import atexit
 import collections
 import math
 import os
@@ -257,8 +258,35 @@ def record(key, seconds):
         st.reason = f"reused {st.uses}x, {st.seconds:.3g} s spent, planning predicted {predicted:.3g} s"
         _queue.append(key)
         if _worker[0] is None:
+            if not _exit_hook[0]:
+                atexit.register(_finish_at_exit)
+                _exit_hook[0] = True
             _worker[0] = threading.Thread(target=_work, name="fieldconv-fftw-planner", daemon=True)
             _worker[0].start()
+
+
+_exit_hook = [False]
+
+
+def _finish_at_exit():
+    """At interpreter exit: drop queued transforms and wait for the one being measured.
+
+    pyFFTW frees FFTW's planner state at exit (``Py_AtExit(fftw_cleanup)``);
+    a daemon thread still inside FFTW's planner then crashes the process
+    (SIGSEGV after the script's last line).  This runs before that (an
+    :mod:`atexit` callback), so a script that ends while a transform is
+    being measured waits for that plan (bounded by its planning time
+    limit) instead, and says so on stderr when the wait is noticeable.
+    """
+    with _lock:
+        _queue.clear()
+        busy = _worker[0] is not None
+    if busy and not wait_idle(1.0):
+        import sys
+
+        print("fieldconv: waiting for the background FFTW planner to finish the plan it is measuring "
+              "(FIELDCONV_FFTW_PLANNER=estimate avoids background planning)", file=sys.stderr, flush=True)
+        wait_idle()
 
 
 def _work():
