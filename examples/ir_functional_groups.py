@@ -10,6 +10,9 @@
    micro-F1 before and after (and after a 2-epoch fine-tuning).
 6. Save the classifier to HDF5 and reload it: the same predictions.
 
+Needs: fieldconv (core install: h5py saves the model); matplotlib for the PNGs
+(``fieldconv[plot]``).
+
 Run::
 
     python examples/ir_functional_groups.py              # 3,000 + 600 spectra, ~3-5 min on 2 cores

@@ -25,6 +25,8 @@ EXAMPLES = {
     "resolution_matching.py": (["--max-samples", "6"], ("pandas", "xpectrass")),
     # run end to end, with its own checks, by tests/io/test_example.py
     "plummer_poisson.py": (None, ()),
+    # run at a tiny size, with its own checks, by tests/nn/test_ir_example.py
+    "ir_functional_groups.py": (None, ()),
     # particle-mesh examples: they arrive with fieldconv.pm (skipped where it is not installed)
     "zeldovich_pancake.py": (["--meshes", "16", "32", "--backend", "numpy", "--plot", "pancake.png"], ("fieldconv.pm",)),
     "pm_force_resolution.py": (["--mesh", "24", "--particles", "2000", "--self-mesh", "8", "--samples", "2",

@@ -242,7 +242,9 @@ def test_kill_halfway_then_resume(reference, tmp_path, sig, jobs):
     else:  # SIGINT: a task running at the freeze may still finish (one per process); none starts
         assert set(state["finished"]) <= set(present) and len(present) <= len(state["finished"]) + jobs, \
             (present, state, text)
-    assert MIN_DONE <= len(present) < TOTAL, (present, text)
+    # SIGKILL: the freeze happened with fewer than TOTAL finished; SIGINT: the task(s) running then may
+    # complete the batch (frozen at TOTAL - 1 with one running), which is correct behaviour, not a failure
+    assert MIN_DONE <= len(present) <= (TOTAL if sig == signal.SIGINT else TOTAL - 1), (present, text)
     for name in present:
         _assert_complete_and_equal(out / name, ref[name])
     entries = Manifest(manifest).load()  # the manifest is whole
