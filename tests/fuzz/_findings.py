@@ -25,6 +25,12 @@ OPEN = {
     "F12": "assign: readout/readout_gradient(periodic='no') is taken as periodic",
     "F13": "assign: paint_chunks(weights=<scalar>) raises a bare TypeError/IndexError ('int' object is not subscriptable)",
     "F14": "assign: origin='no' / None gives numpy's 'could not convert string to float' / float() TypeError, no 'origin'",
+    "F15": "stencil/filters: spectral_laplacian, spectral_gradient, spectral_filter: one NaN/inf -> NaN everywhere, silently",
+    "F16": "poisson: solve_poisson(float32, spacing=1e20) is all NaN (float32 overflow)",
+    "F17": "filters: smooth_laplacian: one NaN/inf spreads to every output without an error or nan_policy",
+    "F18": "filters: smooth_laplacian of a (0, 10) field raises ZeroDivisionError",
+    "F19": "stencil/filters: spectral_laplacian/spectral_filter of an empty field: ZeroDivisionError; spectral_gradient: the FFT's message",
+    "F20": "stencil: laplacian_symbol does not check shape: () and (-1,) IndexError; (0,), (2.5,), 4-D accepted",
     "F1": "dtypes: non-native byte order ('>f8') refused as 'must have a numeric dtype'",
 }
 
