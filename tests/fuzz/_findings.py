@@ -31,6 +31,8 @@ OPEN = {
     "F18": "filters: smooth_laplacian of a (0, 10) field raises ZeroDivisionError",
     "F19": "stencil/filters: spectral_laplacian/spectral_filter of an empty field: ZeroDivisionError; spectral_gradient: the FFT's message",
     "F20": "stencil: laplacian_symbol does not check shape: () and (-1,) IndexError; (0,), (2.5,), 4-D accepted",
+    "F21": "smoothing: savgol_coeffs(6_000_001, 2) segfaults in lstsq; savgol_filter(ones(100001), 100001, 2) needs 22 GB",
+    "F22": "smoothing: savgol_filter_nonuniform(deriv > polyorder) raises IndexError (the other filters give zeros)",
     "F1": "dtypes: non-native byte order ('>f8') refused as 'must have a numeric dtype'",
 }
 

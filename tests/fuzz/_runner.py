@@ -108,14 +108,15 @@ def verdict(res):
     return None
 
 
-def _spawn(cases, timeout):
+def _spawn(cases, timeout, memory_limit=None):
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("FIELDCONV_FFTW_PLANNER", "FFTW_ESTIMATE")
     env.setdefault("FIELDCONV_NUM_THREADS", "2")
     payload = json.dumps([{"id": c.id, "code": c.code} for c in cases])
     try:
-        p = subprocess.run([sys.executable, "-c", _CHILD, str(MEMORY_LIMIT)], input=payload, capture_output=True,
+        limit = MEMORY_LIMIT if memory_limit is None else memory_limit
+        p = subprocess.run([sys.executable, "-c", _CHILD, str(limit)], input=payload, capture_output=True,
                            text=True, timeout=timeout, cwd=ROOT, env=env)
         return p.stdout, p.stderr, p.returncode, False
     except subprocess.TimeoutExpired as exc:
@@ -157,7 +158,7 @@ def _blame(prefix, case, timeout, probes=6):
             f"bisection points at case {culprit.id}:\n{culprit.code})")
 
 
-def run_cases(cases, *, timeout=120.0, blame=True):
+def run_cases(cases, *, timeout=120.0, blame=True, memory_limit=None):
     """Run `cases` in as few children as possible; returns {id: Result} for every case.
 
     A crash is pinned on the case that was running; with `blame`, a crash that does not
@@ -167,7 +168,7 @@ def run_cases(cases, *, timeout=120.0, blame=True):
     todo = list(cases)
     by_id = {c.id: c for c in cases}
     while todo:
-        out, err, rc, timed_out = _spawn(todo, timeout)
+        out, err, rc, timed_out = _spawn(todo, timeout, memory_limit)
         ran = []
         started = None
         for line in out.splitlines():

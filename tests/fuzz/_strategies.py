@@ -230,3 +230,8 @@ def positions(draw, box, shape, *, kinds=POSITION_KINDS, n_max=6, dtypes=("float
     pos = layout(pos, how)
     note(f"positions: kind={kind} {describe(pos)} layout={how} seed={seed}")
     return pos, kind
+
+
+def mostly(valid, *bad, weight=6):
+    """`valid` about `weight` times as often as each of the `bad` strategies (so most examples reach the answer)."""
+    return st.one_of(*([valid] * weight), *bad)
