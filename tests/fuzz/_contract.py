@@ -82,8 +82,15 @@ def is_documented(exc, params):
         return False
     if isinstance(exc, UnicodeError):  # a ValueError, but the codec's words, not the parameter's
         return False
-    text = str(exc)
-    return any(p in text for p in ((params,) if isinstance(params, str) else params))
+    return names_any(str(exc), params)
+
+
+def names_any(text, params):
+    """`text` names one of `params` as a word ("y" is not named by "array")."""
+    import re
+
+    return any(re.search(r"(?<![A-Za-z0-9_])" + re.escape(p) + r"(?![A-Za-z0-9_])", text)
+               for p in ((params,) if isinstance(params, str) else params))
 
 
 def _event(text):

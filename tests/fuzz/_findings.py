@@ -33,6 +33,11 @@ OPEN = {
     "F20": "stencil: laplacian_symbol does not check shape: () and (-1,) IndexError; (0,), (2.5,), 4-D accepted",
     "F21": "smoothing: savgol_coeffs(6_000_001, 2) segfaults in lstsq; savgol_filter(ones(100001), 100001, 2) needs 22 GB",
     "F22": "smoothing: savgol_filter_nonuniform(deriv > polyorder) raises IndexError (the other filters give zeros)",
+    "F23": "spectra: one NaN spreads to every output of convolve_instrument / resample (no nan_policy)",
+    "F24": "spectra: correct_baseline with a NaN: scipy's 'array must not contain infs or NaNs', y not named",
+    "F25": "spectra: convert_spectrum(density=True) to um/nm uses np.gradient of the axis: Jacobian 5-90 % off at the ends",
+    "F26": "spectra: penetration_depth(nan, ...) returns nan (non-positive inputs raise, NaN slips through)",
+    "F27": "spectra: correct_baseline(method='rubberband') of a straight line raises scipy's QhullError",
     "F1": "dtypes: non-native byte order ('>f8') refused as 'must have a numeric dtype'",
 }
 

@@ -13,13 +13,40 @@ import scipy.ndimage as ndi
 # ----------------------------------------------------------------- convolution
 
 
+_PAD = {"reflect": "symmetric", "mirror": "reflect", "nearest": "edge", "wrap": "wrap", "constant": "constant"}
+
+
 def ndi_convolve(field, w, *, mode="reflect", cval=0.0, correlate=False):
-    """scipy.ndimage.convolve/correlate in float64 (fieldconv's default origin is ndimage's 0)."""
+    """scipy.ndimage.convolve/correlate in float64 (fieldconv's default origin is ndimage's 0), IEEE on every tap.
+
+    scipy.ndimage.convolve leaves zero weights out of its footprint, so a NaN under a zero tap does not
+    reach the output there; fieldconv (and ndimage.convolve1d) multiply every tap, NaN * 0 = NaN.  The
+    finite values come from scipy.ndimage; the non-finite ones from the explicit sum over all taps.
+    """
     f = np.asarray(field, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
     fn = ndi.correlate if correlate else ndi.convolve
     with np.errstate(all="ignore"):
-        return fn(f, w, mode=mode, cval=cval)
+        ref = fn(np.where(np.isfinite(f), f, 0.0), w, mode=mode, cval=cval if np.isfinite(cval) else 0.0)
+        if np.isfinite(f).all() and np.isfinite(cval):
+            return fn(f, w, mode=mode, cval=cval)
+        full = ieee_correlate(f, w if correlate else w[tuple(slice(None, None, -1) for _ in w.shape)], mode, cval,
+                              shift=0 if correlate else 1)
+    return np.where(np.isfinite(full), ref, full)
+
+
+def ieee_correlate(f, w, mode, cval, shift=0):
+    """sum_j w[j] f[i + j - c] over every tap (IEEE: NaN * 0 = NaN), c = n//2 (minus 1 on even axes if shift)."""
+    if f.size == 0:
+        return f.copy()
+    centers = [n // 2 - (shift if n % 2 == 0 else 0) for n in w.shape]
+    pads = [(c, n - 1 - c) for c, n in zip(centers, w.shape)]
+    kw = {"constant_values": cval} if mode == "constant" else {}
+    g = np.pad(f, pads, mode=_PAD[mode], **kw)
+    out = np.zeros(f.shape)
+    for j in np.ndindex(*w.shape):
+        out = out + w[j] * g[tuple(slice(jj, jj + n) for jj, n in zip(j, f.shape))]
+    return out
 
 
 def ndi_1d(field, w, axis, *, mode="reflect", cval=0.0, origin=0, correlate=False):

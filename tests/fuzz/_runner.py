@@ -99,7 +99,9 @@ def verdict(res):
         return None if case.expect in ("equal", "either") else f"expected an error naming {case.params}\n{res.reproducer()}"
     # raised
     documented = bool(_DOCUMENTED & set(res.mro)) and "UnicodeError" not in res.mro
-    named = any(p in res.message for p in case.params)
+    from ._contract import names_any
+
+    named = names_any(res.message, case.params)
     if case.expect == "equal":
         return f"expected the reference answer; raised {res.type}: {res.message}\n{res.where}\n{res.reproducer()}"
     if not documented or not named:
