@@ -38,6 +38,12 @@ OPEN = {
     "F25": "spectra: convert_spectrum(density=True) to um/nm uses np.gradient of the axis: Jacobian 5-90 % off at the ends",
     "F26": "spectra: penetration_depth(nan, ...) returns nan (non-positive inputs raise, NaN slips through)",
     "F27": "spectra: correct_baseline(method='rubberband') of a straight line raises scipy's QhullError",
+    "F28": "io: reader errors do not name the file (ValueError/OSError of read_csv, read_jcamp, read_hdf5)",
+    "F29": "io: read_csv of a truncated file or one with a deleted/duplicated line returns fewer/more points silently",
+    "F30": "io: read_jcamp: cut inside the last number reads it truncated; edited ##LASTX/FIRSTX/FACTORs/no ##END= accepted; bare Exception",
+    "F31": "io: read_hdf5: flipped data bytes read back as different numbers (no fletcher32); KeyError/RuntimeError leak",
+    "F32": "io: write_jcamp of y with NaN/inf writes a file the reader rejects with jcamp's bare Exception",
+    "F33": "io: write_csv names: a newline makes the file unreadable; leading spaces are lost",
     "F1": "dtypes: non-native byte order ('>f8') refused as 'must have a numeric dtype'",
 }
 
