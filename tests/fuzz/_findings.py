@@ -44,6 +44,10 @@ OPEN = {
     "F31": "io: read_hdf5: flipped data bytes read back as different numbers (no fletcher32); KeyError/RuntimeError leak",
     "F32": "io: write_jcamp of y with NaN/inf writes a file the reader rejects with jcamp's bare Exception",
     "F33": "io: write_csv names: a newline makes the file unreadable; leading spaces are lost",
+    "F34": "validation: run_validation(sizes=(8.5,)) runs N=8, sizes='8' is iterated; format_table/observed_orders raise KeyError",
+    "F35": "backend: set_cache_limit/clear_plan_cache take 2.5 silently, 'x'/nan give int()'s words without the parameter",
+    "F36": "backend: first FFTW_MEASURE call on a prime-sized grid takes minutes (120 s for (4099,), 39 s for (211, 223))",
+    "F37": "smoothing: savgol_filter/suggest_window with a window Quantity in the wrong unit: astropy's words, no parameter",
     "F1": "dtypes: non-native byte order ('>f8') refused as 'must have a numeric dtype'",
 }
 
