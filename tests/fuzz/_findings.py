@@ -48,6 +48,7 @@ OPEN = {
     "F35": "backend: set_cache_limit/clear_plan_cache take 2.5 silently, 'x'/nan give int()'s words without the parameter",
     "F36": "backend: first FFTW_MEASURE call on a prime-sized grid takes minutes (120 s for (4099,), 39 s for (211, 223))",
     "F37": "smoothing: savgol_filter/suggest_window with a window Quantity in the wrong unit: astropy's words, no parameter",
+    "F38": "backend: load_wisdom of a wisdom file with one damaged entry aborts the interpreter (FFTW assertion, SIGABRT)",
     "F1": "dtypes: non-native byte order ('>f8') refused as 'must have a numeric dtype'",
 }
 

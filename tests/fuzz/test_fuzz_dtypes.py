@@ -116,7 +116,7 @@ _LAYOUTS = ("F", "strided", "reversed", "readonly", "broadcast", "unaligned", "l
 
 
 @covers(*OPS)
-@hsettings(60)
+@hsettings(40)
 @given(name=st.sampled_from(sorted(OPS)), how=st.sampled_from(_LAYOUTS), dtype=st.sampled_from(["float64", "float32"]),
        seed=st.integers(0, 2**16))
 def test_layout_invariance(name, how, dtype, seed):

@@ -163,9 +163,10 @@ def test_savgol_filter_matches_scipy(xdata, wl, po, deriv, mode, axis, delta):
     if not out.ok:
         raise AssertionError(f"{repro}\n  expected scipy.signal.savgol_filter's answer; {out!r}")
     c = ss.savgol_coeffs(wl, po, deriv=deriv, delta=delta)
-    # K products in the working dtype and the edge polynomial fits (cond ~ 1e3 for these windows)
-    atol = (4 * (wl + 8) * float(np.finfo(want).eps) * float(np.abs(c).sum()) + 1e3 * 2.0**-52 * 2 ** deriv) \
-        * float(np.abs(finite).max(initial=0.0))
+    # K products in the working dtype, the edge polynomial fits (cond ~ 1e3 for these windows), and the two
+    # libraries' coefficients, which agree to _coef_tol each: wl of them
+    atol = (4 * (wl + 8) * float(np.finfo(want).eps) * float(np.abs(c).sum()) + 1e3 * 2.0**-52 * 2 ** deriv
+            + wl * _coef_tol(c, wl, min(po, wl - 1), None)) * float(np.abs(finite).max(initial=0.0))
     if want == np.float32:
         atol += 1e3 * 2.0**-23 * float(np.abs(finite).max(initial=0.0)) * (1 if mode != "interp" else 1)
     assert_close(out.value, ref, atol, repro, dtype=want)
@@ -204,7 +205,9 @@ def test_savgol_filter_nan_is_a_local_fit_of_the_valid_samples(seed, n, wl, po, 
         idx = np.arange(i - h, i + h + 1)
         ok = idx[np.isfinite(xf[idx])]
         if np.isnan(xf[i]) and not fill or len(ok) < po + 1:
-            assert np.isnan(got[i]), f"{repro}\n  output {i}: want NaN (no fill / fewer than polyorder+1 samples)"
+            # (a derivative above polyorder is 0 by scipy's rule; with too few samples NaN is as right)
+            assert np.isnan(got[i]) or (deriv > po and got[i] == 0), \
+                f"{repro}\n  output {i}: want NaN (no fill / fewer than polyorder+1 samples)"
             continue
         ref = _lsq_at(ok, xf[ok], float(i), po, deriv)
         # a least-squares fit on <= 7 points: cond(V) <= ~1e3, in the working precision
