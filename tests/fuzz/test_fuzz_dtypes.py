@@ -1,8 +1,8 @@
 """Fuzz: the dtype rules and the refused dtypes, over every array operator (tests/fuzz/_ops.py).
 
 * float64 -> float64, float32 -> float32, float16 -> float32, ints/bools -> float64
-  (the spectroscopy functions: float64 always, as documented), with the values of the
-  float64 computation on the same numbers;
+  (every operator, the spectroscopy functions too: issue 12, F39 while open), with the
+  values of the float64 computation on the same numbers;
 * complex, str, datetime and object-of-str data -> TypeError naming the data parameter;
 * non-native byte order ('>f8', '>f4') -> the native answer, or an error saying byte order;
 * every layout (Fortran, strided, negative strides, read-only, zero strides, unaligned) ->
@@ -46,7 +46,9 @@ def _cases(dtypes):
         for dt in dtypes:
             if name == "poisson.PoissonSolver" and dt == "float16":
                 continue  # documented: float16 refused for isolated solves
-            yield pytest.param(name, dt, id=f"{name}-{dt}")
+            # spectra returned float64 for float32/float16 y (F39, fixed on branch spectra)
+            marks = [xfail_open("F39")] if name in _SPECTRA and dt in ("float32", "float16") else []
+            yield pytest.param(name, dt, id=f"{name}-{dt}", marks=marks)
 
 
 @covers(*OPS)
@@ -67,8 +69,8 @@ def test_dtype_table(name, dtype):
 def _refused_cases():
     for name in sorted(OPS):
         for dt in ("complex128", "<U4", "datetime64[s]"):
-            marks = [xfail_open({"poisson.PoissonSolver": "F5", "assign.paint_chunks": "F6"}.get(name, "F4"))]
-            if name not in _SPECTRA and name not in ("poisson.PoissonSolver", "assign.paint_chunks"):
+            marks = [xfail_open({"assign.paint_chunks": "F6"}.get(name, "F4"))]
+            if name not in _SPECTRA and name != "assign.paint_chunks":
                 marks = []
             yield pytest.param(name, dt, id=f"{name}-{dt}", marks=marks)
 
@@ -88,7 +90,7 @@ def test_refused_dtypes(name, dtype):
 def _byte_order_cases():
     for name in sorted(OPS):
         for dt in (">f8", ">f4"):
-            marks = [] if name in _SPECTRA else [xfail_open("F1")]
+            marks = [xfail_open("F39")] if name in _SPECTRA and dt == ">f4" else [] if name in _SPECTRA else [xfail_open("F1")]
             yield pytest.param(name, dt, id=f"{name}-{dt}", marks=marks)
 
 
