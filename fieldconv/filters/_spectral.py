@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from .._dtypes import np_dtype, result_dtype
+from .._spectral_checks import check_not_empty, check_transform_finite
 from .._units import attach, strip, strip_like, strip_spacing
 from .._validate import as_axes, as_spacing, check_choice
 from ..backend import get_backend
@@ -177,7 +178,9 @@ def spectral_filter(field, width, *, kind="sharp", spacing=1.0, axes=None, backe
     Raises
     ------
     ValueError
-        Unknown kind, non-positive width or spacing, bad axes, a width
+        `field` empty, holding NaN or inf (the filter is global: one would
+        spread to every output of its lines), or overflowing its precision
+        in the transform; unknown kind, non-positive width or spacing, bad axes, a width
         Quantity with a plain spacing, ``"box"`` with ``width / spacing``
         not an odd integer.
     TypeError
@@ -212,6 +215,7 @@ def spectral_filter(field, width, *, kind="sharp", spacing=1.0, axes=None, backe
     dt = result_dtype(x.dtype, name="field")
     if x.ndim == 0:
         raise ValueError("field must have at least one dimension; got a scalar")
+    check_not_empty(x)
     if np_dtype(x.dtype) != dt:
         x = xp.astype(x, be.dtype(dt))
     axes = as_axes(axes, x.ndim)
@@ -227,6 +231,7 @@ def spectral_filter(field, width, *, kind="sharp", spacing=1.0, axes=None, backe
     # on the transform, one broadcast multiply per axis; no full-grid H is built
     factors = _factors(xp, kind, ks, d, h, be.dtype(dt))
     F = be.rfftn(x, axes=axes)
+    check_transform_finite(xp, x, F, axes=axes)  # the zero modes over `axes`: a free check of every line
     for f in factors:
         F *= f
     y = be.irfftn(F, s=shape, axes=axes, overwrite_x=True)

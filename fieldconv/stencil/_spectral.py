@@ -11,6 +11,7 @@ import numpy as np
 
 from .._dtypes import result_dtype
 from .._fdcoeffs import central_difference
+from .._spectral_checks import check_not_empty, check_transform_finite
 from .._units import attach, attach_all, product, strip_spacing
 from .._validate import as_spacing, check_int, check_order
 from ..backend import get_backend
@@ -37,6 +38,15 @@ def _phase_cos_sin(n, m_off, rfft):
     return np.cos(ph), np.sin(ph)
 
 
+def _symbol_shape(shape):
+    """`shape` as a tuple of 1-3 positive ints (the grids the stencil Laplacians are defined on)."""
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
+        raise TypeError(f"shape must be a sequence of 1-3 positive ints; got {shape!r}")
+    if not 1 <= len(shape) <= 3:
+        raise ValueError(f"shape must have 1, 2 or 3 axes; got {tuple(shape)!r}")
+    return tuple(check_int(f"shape[{a}]", n, minimum=1) for a, n in enumerate(shape))
+
+
 def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, backend=None):
     """Fourier symbol (eigenvalues) of the stencil Laplacian on a periodic grid.
 
@@ -60,13 +70,21 @@ def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, bac
         ``-|k|**2 + O(h**order)``; 0 at k = 0.  Unit ``1 / spacing.unit**2``
         for a Quantity spacing.
 
+    Raises
+    ------
+    TypeError
+        `shape` not a sequence of ints.
+    ValueError
+        `shape` without 1-3 axes or with an axis < 1; bad `spacing`,
+        `order` or `points`.
+
     Examples
     --------
     >>> from fieldconv.stencil import laplacian_symbol
     >>> laplacian_symbol((4,), 1.0)
     array([ 0., -2., -4.])
     """
-    shape = tuple(int(n) for n in shape)
+    shape = _symbol_shape(shape)
     ndim = len(shape)
     spacing, lunit = strip_spacing(spacing)
     spacing = as_spacing(spacing, ndim)
@@ -145,6 +163,7 @@ def _spectral_prepare(field, spacing, backend):
     field = be.asarray(field)
     if field.ndim < 1:
         raise ValueError(f"field must have at least one axis; got ndim={field.ndim}")
+    check_not_empty(field)
     dt = result_dtype(field.dtype)
     if field.dtype != be.dtype(dt):
         field = be.xp.astype(field, be.dtype(dt))
@@ -170,6 +189,13 @@ def spectral_laplacian(field, spacing=1.0, *, backend=None):
     array, same shape, dtype rule as :func:`laplacian`
         Exact (to FFT rounding) for band-limited periodic fields.
 
+    Raises
+    ------
+    ValueError
+        `field` empty, holding NaN or inf (a global transform would spread
+        them to every output; found for free from the zero mode), or
+        overflowing its precision in the transform; bad `spacing`.
+
     Notes
     -----
     ``k`` is angular (rad/length); the Nyquist mode is kept with
@@ -194,6 +220,7 @@ def spectral_laplacian(field, spacing=1.0, *, backend=None):
         )
         sym = sym - _on_axis(be, k**2, a, ndim, dt)
     X = be.rfftn(field)
+    check_transform_finite(be.xp, field, X)
     X = X * sym
     return attach_all(be.irfftn(X, s=shape, overwrite_x=True), unit)
 
@@ -212,6 +239,13 @@ def spectral_gradient(field, spacing=1.0, *, axis=None, backend=None):
     Returns
     -------
     array or tuple of arrays, same shape, dtype rule as :func:`laplacian`
+
+    Raises
+    ------
+    ValueError
+        `field` empty, holding NaN or inf (a global transform would spread
+        them to every output; found for free from the zero mode), or
+        overflowing its precision in the transform; bad `spacing`.
 
     Notes
     -----
@@ -240,6 +274,7 @@ def spectral_gradient(field, spacing=1.0, *, axis=None, backend=None):
             raise ValueError(f"axis must lie in [-{ndim}, {ndim}); got {axis}")
         axes = [axis % ndim]
     X = be.rfftn(field)
+    check_transform_finite(be.xp, field, X)
     res = []
     for a in axes:
         d = gradient_symbol(shape[a], spacing[a], rfft=(a == ndim - 1), spectral=True)
