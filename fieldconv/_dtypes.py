@@ -11,12 +11,16 @@ complex64               complex64
 complex128              complex128
 ======================  ==============
 
-Anything else (object, str, datetime, ...) raises ``TypeError``.
+Byte order does not matter: a big-endian (``'>f8'``) or little-endian input
+has the working dtype of its kind and size in the machine's byte order, so
+an operator's cast to the working dtype is also its native copy (numba and
+FFTW need native data).  Anything else (object, str, datetime, ...) raises
+``TypeError``.
 """
 
 import numpy as np
 
-__all__ = ["np_dtype", "result_dtype", "complex_dtype", "real_dtype"]
+__all__ = ["np_dtype", "native", "result_dtype", "complex_dtype", "real_dtype"]
 
 
 def np_dtype(dtype):
@@ -38,13 +42,33 @@ def np_dtype(dtype):
         return np.dtype(str(dtype).rsplit(".", 1)[-1])
 
 
+def native(dtype):
+    """`dtype` in the machine's byte order (a byte-swapped ``'>f8'`` becomes ``float64``).
+
+    Examples
+    --------
+    >>> native(np.dtype(">i4")) == np.dtype(np.int32)
+    True
+    """
+    dt = np.dtype(dtype)
+    return dt if dt.isnative else dt.newbyteorder("=")
+
+
 def result_dtype(dtype, *, name="field", allow_complex=False):
     """Working dtype for an input of `dtype`, following the table above.
 
     `dtype` may be a NumPy dtype or an array-API dtype object (CuPy and
-    array_api_strict both expose NumPy-compatible names).
+    array_api_strict both expose NumPy-compatible names), in either byte
+    order; the working dtype is always in the machine's byte order.
+
+    Examples
+    --------
+    >>> result_dtype(np.dtype(">f4"))
+    dtype('float32')
+    >>> result_dtype(np.dtype("int16"))
+    dtype('float64')
     """
-    dt = np_dtype(dtype)
+    dt = native(np_dtype(dtype))
     if dt == np.float32 or dt == np.float64:
         return dt
     if dt == np.float16:

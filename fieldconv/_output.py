@@ -2,9 +2,12 @@
 
 Every operator that accepts ``out=`` validates it here (shape, dtype,
 backend, layout) with the same messages, and every operator that accepts an
-``output=`` dtype casts through :func:`cast_output`: floats are cast,
-integers are rounded half to even and refused (never wrapped) when they do
-not fit.  After scipy.ndimage's ``_ni_support._get_output``.
+``output=`` dtype casts through :func:`cast_output` with one rule for every
+dtype: a value the output dtype cannot hold raises ``ValueError`` (integers
+are rounded half to even; an integer never wraps around, a finite value
+never overflows to inf in a narrower float such as float16).  NaN and inf
+results stay NaN and inf in a float output.  After scipy.ndimage's
+``_ni_support._get_output``.
 
 Private leaf module.
 """
@@ -13,7 +16,7 @@ import numpy as np
 
 from ._dtypes import np_dtype
 
-__all__ = ["check_out", "cast_output"]
+__all__ = ["check_out", "cast_output", "output_dtype"]
 
 
 def check_out(be, out, shape, dtype, *, name="out", contiguous=False, distinct_from=None):
@@ -42,24 +45,68 @@ def check_out(be, out, shape, dtype, *, name="out", contiguous=False, distinct_f
     return out
 
 
-def cast_output(be, res, output, name="output"):
-    """Cast the float result `res` to the requested `output` dtype (None: unchanged).
+def output_dtype(output, result, name="output"):
+    """The dtype an ``output=`` request gives for a result of dtype `result` (None: `result`).
 
-    Integer dtypes round half to even and raise ``ValueError`` on NaN/inf or
-    values outside the dtype's range (no wrap-around); complex or
-    non-numeric dtypes raise ``TypeError``.
+    Float, integer and (for any result) complex dtypes are accepted; a real
+    dtype for a complex result, or a bool/non-numeric dtype, raises
+    ``TypeError``.  A byte-swapped dtype gives its native counterpart.
+
+    Examples
+    --------
+    >>> output_dtype(np.int16, np.dtype(np.float64))
+    dtype('int16')
+    >>> output_dtype(None, np.dtype(np.complex64))
+    dtype('complex64')
     """
     if output is None:
-        return res
+        return np.dtype(result)
     try:
         odt = np.dtype(output)
     except TypeError:
         raise TypeError(f"{name} must be a dtype; got {output!r}") from None
+    if not odt.isnative:
+        odt = odt.newbyteorder("=")
+    if odt.kind not in "fiuc":
+        raise TypeError(f"{name} must be a float, integer or complex dtype; got {odt}")
+    if np.dtype(result).kind == "c" and odt.kind != "c":
+        raise TypeError(f"{name} must be a complex dtype for a complex result (complex field or kernel); got {odt}")
+    return odt
+
+
+def cast_output(be, res, output, name="output"):
+    """Cast the result `res` to the requested `output` dtype (None: unchanged).
+
+    One rule for every dtype: a value that the output dtype cannot hold
+    raises ``ValueError``.  Integer dtypes round half to even and refuse
+    NaN/inf and values outside their range (no wrap-around); a narrower
+    float (float16, float32 from float64, complex64) refuses finite values
+    that would overflow to inf (NaN and inf stay as they are).  A real
+    dtype for a complex result, or a bool/non-numeric dtype, raises
+    ``TypeError``.
+    """
+    if output is None:
+        return res
+    odt = output_dtype(output, np_dtype(res.dtype), name)
     xp = be.xp
-    if odt.kind == "f":
-        return res.astype(odt, copy=False) if be.on_host else xp.astype(res, be.dtype(odt))
-    if odt.kind not in "iu":
-        raise TypeError(f"{name} must be a real float or integer dtype; got {odt}")
+    if odt.kind in "fc":
+        if be.on_host:
+            with np.errstate(over="ignore"):  # overflow is detected below and raised
+                r = res.astype(odt, copy=False)
+        else:
+            r = xp.astype(res, be.dtype(odt))
+        if odt.itemsize < np_dtype(res.dtype).itemsize:  # narrowing: overflow to inf is data loss
+            nover = int(xp.sum(xp.astype(xp.isinf(r) & ~xp.isinf(res), be.dtype(np.int64))))
+            if nover:
+                big = xp.where(xp.isfinite(res), xp.abs(res), xp.zeros_like(xp.abs(res)))
+                top = np.finfo(odt).max
+                raise ValueError(
+                    f"output dtype {odt} cannot hold the result: {nover} finite value(s) up to {float(xp.max(big)):g} "
+                    f"exceed its largest value {float(top):g} (no overflow to inf: pick a wider output dtype or rescale)"
+                )
+        return r
+    if np_dtype(res.dtype).kind == "c":  # pragma: no cover - refused by output_dtype
+        raise TypeError(f"{name} must be a complex dtype for a complex result; got {odt}")
     r = xp.round(res)  # round half to even (np.rint / array-API round)
     info = np.iinfo(odt)
     nbad = int(xp.sum(xp.astype(~xp.isfinite(r), be.dtype(np.int64))))

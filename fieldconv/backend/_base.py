@@ -193,8 +193,8 @@ class Backend:
         lo = xp.searchsorted(sidx, cells, side="left")
         return xp.take(csum, hi) - xp.take(csum, lo)
 
-    def median_filter(self, x, size, *, mode, cval):
-        """Running median over a `size` box (scipy.ndimage semantics), where the backend has one."""
+    def median_filter(self, x, size=None, *, footprint=None, mode, cval, origin=0):
+        """Running median over a `size` box or a boolean `footprint` (scipy.ndimage semantics), where the backend has one."""
         raise NotImplementedError(
             f"median_filter is not available on the {self.name!r} backend (the array API has no median); "
             "use backend='numpy' or 'cupy'"

@@ -89,7 +89,8 @@ class CupyBackend(Backend):
         cupyx.scatter_add(out, index, self.xp.astype(values, self.xp.float64))
         return out
 
-    def median_filter(self, x, size, *, mode, cval):  # pragma: no cover - needs a GPU
+    def median_filter(self, x, size=None, *, footprint=None, mode, cval, origin=0):  # pragma: no cover - needs a GPU
         import cupyx.scipy.ndimage
 
-        return cupyx.scipy.ndimage.median_filter(x, size=size, mode=mode, cval=float(cval))
+        fp = None if footprint is None else self.xp.asarray(footprint)
+        return cupyx.scipy.ndimage.median_filter(x, size=size, footprint=fp, mode=mode, cval=cval, origin=origin)

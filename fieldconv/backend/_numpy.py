@@ -95,7 +95,7 @@ class NumpyBackend(Backend):
         # bincount sums in float64 in index order: deterministic, and far faster than np.add.at
         return np.bincount(index, weights=values, minlength=size).astype(np.float64, copy=False)
 
-    def median_filter(self, x, size, *, mode, cval):
+    def median_filter(self, x, size=None, *, footprint=None, mode, cval, origin=0):
         import scipy.ndimage
 
-        return scipy.ndimage.median_filter(x, size=size, mode=mode, cval=float(cval))
+        return scipy.ndimage.median_filter(x, size=size, footprint=footprint, mode=mode, cval=cval, origin=origin)

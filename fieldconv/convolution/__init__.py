@@ -22,10 +22,16 @@ mode         extension
 ``"grid-wrap"``, ``"grid-constant"`` and ``"grid-mirror"`` are accepted as
 aliases of "wrap", "constant" and "reflect" (as in scipy.ndimage filters).
 
+Fields and kernels may be real or complex (complex64 stays complex64; a
+correlation conjugates complex weights, as scipy.ndimage); non-finite samples
+give the exact sum's answer on every method.
+
 Layout: :mod:`._engine` (prepare -> choose -> execute, NaN policies,
 output dtypes), :mod:`._methods` (the algorithms), :mod:`._cost` (the cost
 model of ``method="auto"``), :mod:`._oned` (the 1-D primitive),
-:mod:`._boundary` (modes), :mod:`._compiled` (numba kernels).  The running
+:mod:`._boundary` (modes), :mod:`._parts` (complex data as real parts),
+:mod:`._nonfinite` (inf and NaN on the FFT methods), :mod:`._compiled`
+(numba kernels).  The running
 median is not a convolution: it lives in :mod:`fieldconv.filters` (and is
 re-exported here for compatibility).
 

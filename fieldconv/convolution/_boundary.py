@@ -8,40 +8,11 @@ than the line continue periodically, as in scipy.ndimage.
 
 import numpy as np
 
+from .._extension import extend_axis, extension_index, source_index
 from .._validate import NDIMAGE_MODES as MODES
 from .._validate import check_mode
 
 __all__ = ["MODES", "check_mode", "extension_index", "source_index", "pad_host", "pad_axis_xp", "pad_xp"]
-
-
-def extension_index(n, lo, hi, mode):
-    """Source index of each extended position ``p = -lo .. n + hi - 1`` (int64).
-
-    ``-1`` marks a constant (``cval``) sample.  Valid for any extension
-    length, also longer than the line (the extension is then periodic with
-    period ``n`` (wrap), ``2n`` (reflect) or ``2n - 2`` (mirror), as in
-    scipy.ndimage).
-    """
-    return source_index(np.arange(-lo, n + hi, dtype=np.int64), n, mode)
-
-
-def source_index(p, n, mode):
-    """Source index in ``[0, n)`` of extended positions `p` (int64; ``-1``: the constant)."""
-    if mode == "wrap":
-        return p % n
-    if mode == "nearest":
-        return np.clip(p, 0, n - 1)
-    if mode == "constant":
-        return np.where((p >= 0) & (p < n), p, -1)
-    if mode == "reflect":
-        q = p % (2 * n)
-        return np.where(q < n, q, 2 * n - 1 - q)
-    # mirror
-    if n == 1:
-        return np.zeros_like(p)
-    q = p % (2 * n - 2)
-    return np.where(q < n, q, 2 * n - 2 - q)
-
 
 
 def pad_host(be, x, lo, hi, mode, cval, total=None):
@@ -89,23 +60,5 @@ def pad_xp(be, x, lo, hi, mode, cval):
 
 def pad_axis_xp(be, x, axis, lo, hi, mode, cval):
     """`x` extended by `lo`/`hi` samples along `axis` (array-API only, built with xp.concat)."""
-    xp = be.xp
-    if lo == 0 and hi == 0:
-        return x
-    n = x.shape[axis]
-    parts = []
-    idx = extension_index(n, lo, hi, mode)
-    for sel, length in ((idx[:lo], lo), (idx[lo + n :], hi)):
-        if length == 0:
-            parts.append(None)
-            continue
-        if mode == "constant":
-            shape = list(x.shape)
-            shape[axis] = length
-            parts.append(xp.full(tuple(shape), cval, dtype=x.dtype, device=be.device))
-        else:
-            ind = be.asarray(sel, copy=True)
-            parts.append(xp.take(x, ind, axis=axis))
-    seq = [p for p in (parts[0], x, parts[1]) if p is not None]
-    return xp.concat(seq, axis=axis)
-
+    return extend_axis(be.xp, x, axis, lo, hi, mode, cval, device=be.device,
+                       to_xp=lambda a: be.asarray(a, copy=True))

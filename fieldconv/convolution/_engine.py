@@ -11,16 +11,18 @@ import math
 import numpy as np
 
 from .._deprecate import renamed
-from .._dtypes import result_dtype
-from .._output import cast_output, check_out
+from .._dtypes import complex_dtype, np_dtype, real_dtype, result_dtype
+from .._output import cast_output, check_out, output_dtype
 from .._separable import peel_rank1
 from .._units import attach, product, strip
 from .._validate import as_axes, as_origin, check_choice
 from ..backend import get_backend
-from ..kernels import Kernel, as_kernel
+from ..kernels import as_kernel
 from . import _cost
 from ._boundary import check_mode
 from ._methods import run_method, separable
+from ._nonfinite import count_nonfinite
+from ._parts import check_cval, combine, complex_weights, field_parts, is_complex, kernel_parts
 
 __all__ = ["convolve", "correlate", "METHODS", "NAN_POLICIES"]
 
@@ -38,13 +40,13 @@ def _compiled():
 
 
 # ------------------------------------------------------------------ geometry
-def _resolve_geometry(field_ndim, K, origin, axes):
+def _resolve_geometry(field_ndim, w, korigin, origin, axes):
     """Full-rank weights (one axis per field axis) and the taps ``c`` landing on the output point.
 
+    `w` are the kernel's weights, `korigin` its own origin (tap indices).
     Returns ``(W, c)`` with ``correlate(f)[i] = sum_j W[j] f[i + j - c]``
     in the *convolution-sense* layout (the caller flips for convolution).
     """
-    w = np.array(K.weights)
     kdim = w.ndim
     if axes is None:
         if kdim > field_ndim:
@@ -61,7 +63,7 @@ def _resolve_geometry(field_ndim, K, origin, axes):
         ax = as_axes(axes, field_ndim)
         if len(ax) != kdim:
             raise ValueError(f"axes must have one entry per kernel dimension ({kdim}); got {tuple(np.atleast_1d(axes))}")
-    c = as_origin(origin, w.shape, offsets=True, default=K.origin)
+    c = as_origin(origin, w.shape, offsets=True, default=korigin)
     full_shape = [1] * field_ndim
     full_c = [0] * field_ndim
     for k, a in enumerate(ax):
@@ -122,8 +124,9 @@ def _factor_groups(W, kernel, flip):
 # ------------------------------------------------------------------ helpers
 def _scalar(be, v, dt):
     """0-d value `v` of dtype `dt` usable in xp.where/arithmetic on the backend."""
+    dt = np_dtype(dt)
     if be.on_host:
-        return np.dtype(dt).type(v)
+        return dt.type(v)
     return be.xp.asarray(v, dtype=be.dtype(dt), device=be.device)
 
 
@@ -135,17 +138,35 @@ def _nan_count(be, x):
 
 
 def _nonzero_sum(w, what):
-    s = float(w.sum())
+    s = complex(w.sum()) if np.iscomplexobj(w) else float(w.sum())
     if abs(s) <= 64 * _EPS * float(np.abs(w).sum()):
         raise ValueError(f"{what} needs a kernel with non-zero sum; got sum {s:g}")
     return s
 
 
+def _weights(kernel):
+    """``(weights ndarray (float64 or complex128), default origin, Kernel or None, unit)``."""
+    cw = complex_weights(kernel)
+    if cw is not None:
+        w, unit = cw
+        return w, tuple(n // 2 for n in w.shape), None, unit
+    K = as_kernel(kernel)
+    return np.array(K.weights), K.origin, K, K.unit
+
+
 # ------------------------------------------------------------------ the engine
 class _Call:
-    """One prepared call: the field in its working dtype, the geometry and the choices."""
+    """One prepared call: the field in its working dtype, the geometry and the choices.
 
-    __slots__ = ("be", "x", "dt", "W", "c", "groups", "mode", "cval", "method", "sub_method", "interp", "nnan")
+    ``kparts`` holds the real parts of the kernel, ``[imag, W_part, groups,
+    method]`` (one for a real kernel): the exact methods run on real parts.
+    """
+
+    __slots__ = ("be", "x", "dt", "W", "c", "kparts", "mode", "cval", "method", "interp", "nnan", "nbad",
+                 "separable")
+
+
+_SPECTRAL = ("fft", "overlap-add")
 
 
 def _prepare(field, kernel, *, flip, mode, cval, origin, method, axes, nan_policy, normalize_kernel, backend):
@@ -153,71 +174,106 @@ def _prepare(field, kernel, *, flip, mode, cval, origin, method, axes, nan_polic
     mode = check_mode(mode)
     check_choice("method", method, METHODS)
     check_choice("nan_policy", nan_policy, NAN_POLICIES)
-    user_kernel = isinstance(kernel, Kernel) and axes is None
-    K = as_kernel(kernel)
+    w, korigin, K, _ = _weights(kernel)
+    user_kernel = K is not None and axes is None
     field = be.asarray(field)
     if field.ndim == 0:
         raise ValueError("field must have at least one dimension; got a 0-d array")
     call = _Call()
-    call.be, call.mode, call.cval, call.dt = be, mode, float(cval), result_dtype(field.dtype, name="field")
+    fdt = result_dtype(field.dtype, name="field", allow_complex=True)
+    call.dt = complex_dtype(fdt) if np.iscomplexobj(w) else fdt
+    call.be, call.mode, call.cval = be, mode, check_cval(cval, fdt.kind == "c")
     if normalize_kernel:
-        K = Kernel(K.weights / _nonzero_sum(K.weights, "normalize_kernel=True"), origin=K.origin)
-    W, c = _resolve_geometry(field.ndim, K, origin, axes)
+        w = w / _nonzero_sum(w, "normalize_kernel=True")
+        K = None
+    W, c = _resolve_geometry(field.ndim, w, korigin, origin, axes)
     if flip:  # convolution = correlation with the flipped kernel, tap c -> n - 1 - c
         W = np.ascontiguousarray(W[tuple(slice(None, None, -1) for _ in range(W.ndim))])
         c = tuple(n - 1 - ci for n, ci in zip(W.shape, c))
+    elif np.iscomplexobj(W):  # correlation conjugates complex weights (numpy.correlate, scipy.ndimage)
+        W = np.conj(W)
     call.W, call.c = W, c
     call.x = np.ascontiguousarray(field, dtype=call.dt) if be.on_host else be.xp.astype(field, be.dtype(call.dt))
-    call.nnan = None
-    if call.x.size and (nan_policy in ("raise", "interpolate") or method in ("fft", "overlap-add")):
+    call.nnan = call.nbad = None
+    if call.x.size and nan_policy in ("raise", "interpolate"):
         call.nnan = _nan_count(be, call.x)
     if nan_policy == "raise" and call.nnan:
         raise ValueError(f"field contains {call.nnan} NaN value(s) and nan_policy='raise'")
-    call.groups = None
-    if method in ("auto", "separable"):
-        call.groups = _factor_groups(W, K if user_kernel else None, flip)
-        if method == "separable" and len(call.groups) < 2:
-            raise ValueError(
-                f"method='separable' needs a kernel that factorises into lower-dimensional factors; "
-                f"this kernel of shape {K.shape} does not (use method='auto')"
-            )
-    call.interp = nan_policy == "interpolate" and bool(call.nnan or (mode == "constant" and math.isnan(call.cval)))
+    call.kparts = []
+    for imag, Wp in kernel_parts(W):
+        groups = None
+        if method in ("auto", "separable"):
+            real_K = K if (user_kernel and not np.iscomplexobj(W)) else None
+            groups = _factor_groups(Wp, real_K, flip)
+            if method == "separable" and len(groups) < 2:
+                raise ValueError(
+                    f"method='separable' needs a kernel that factorises into lower-dimensional factors; "
+                    f"this kernel of shape {w.shape} does not (use method='auto')"
+                )
+        call.kparts.append([imag, Wp, groups, method])
+    cval_nan = mode == "constant" and call.cval != call.cval
+    call.interp = nan_policy == "interpolate" and bool(call.nnan or cval_nan)
     call.method = method
     return call
 
 
 def _choose(call):
-    """The method to run (and the sub-method of a multi-axis factor of a separable kernel)."""
-    be, x, W, groups, dt, mode = call.be, call.x, call.W, call.groups, call.dt, call.mode
-    if call.method == "auto":
-        use = _cost.choose(be, x.shape, W, groups, dt, mode, has_nan=bool(call.nnan) and not call.interp)
-        if use in ("fft", "overlap-add") and call.nnan is None:
-            # only an FFT pick needs the NaN scan (NaN would spread over the whole output)
-            call.nnan = _nan_count(be, x)
-            if call.nnan:
-                use = _cost.choose(be, x.shape, W, groups, dt, mode, has_nan=True)
-        _cost.LAST_AUTO[0] = use
-    else:
-        if call.method in ("fft", "overlap-add") and call.nnan and not call.interp:
-            raise ValueError(
-                f"field contains {call.nnan} NaN value(s): method={call.method!r} would spread them over the "
-                "whole output; use method='direct' (NaN stays local) or nan_policy='interpolate'"
-            )
-        use = call.method
-    # a multi-axis factor of a partly separable kernel: exact method unless FFT is much cheaper
-    call.sub_method = None
-    if use == "separable":
-        for axes_g, w_g in groups:
-            if len(axes_g) > 1:
-                call.sub_method = _cost.choose(be, x.shape, w_g, None, dt, mode,
-                                               has_nan=bool(call.nnan) and not call.interp)
-    call.method = use
+    """The method of each kernel part: the cheapest by the cost model, or the one asked for."""
+    be, x, dt, mode = call.be, call.x, call.dt, call.mode
+    nfield = 2 if dt.kind == "c" and is_complex(x) else 1
+    if call.method != "auto":
+        for part in call.kparts:
+            part[3] = call.method
+        return
+    exact = 0.0
+    for part in call.kparts:
+        c = _cost.costs(be, x.shape, part[1], part[2], dt, mode)
+        best = min(("direct", "separable"), key=lambda m: c.get(m, math.inf))
+        part[3] = best
+        exact += nfield * c[best]
+
+    def spectral(nonfinite):
+        c = _cost.costs(be, x.shape, call.W, None, dt, mode, complex_data=dt.kind == "c", nonfinite=nonfinite)
+        return _cost.pick(exact, {m: c[m] for m in _SPECTRAL if m in c}, dt)
+
+    use = spectral(False)
+    if use in _SPECTRAL:  # non-finite samples (inf, or NaN that stays) cost the FFT methods two more transforms
+        call.nbad = count_nonfinite(be, x) - ((call.nnan or 0) if call.interp else 0)
+        if call.nbad:
+            use = spectral(True)
+    if use in _SPECTRAL:
+        for part in call.kparts:
+            part[3] = use
+    _cost.LAST_AUTO[0] = use if use in _SPECTRAL else "+".join(sorted({p[3] for p in call.kparts}))
 
 
 def _run(call, arr, cval):
-    if call.method == "separable":
-        return separable(call.be, arr, call.groups, call.c, call.mode, cval, call.sub_method)
-    return run_method(call.be, arr, call.W, call.c, call.mode, cval, call.method)
+    """The chosen methods on `arr` (real or complex), the exact ones on real parts."""
+    be = call.be
+    method = call.kparts[0][3]
+    if method in _SPECTRAL:
+        return run_method(be, arr, call.W, call.c, call.mode, cval, method)
+    cplx = is_complex(arr) or len(call.kparts) > 1 or call.kparts[0][0]
+    dt = np_dtype(arr.dtype)
+    terms = []
+    for fimag, xpart, cv in field_parts(be, arr, cval):
+        for kimag, Wp, groups, m in call.kparts:
+            if m == "separable":
+                y = separable(be, xpart, groups, call.c, call.mode, cv, _sub_method(call, xpart, groups))
+            else:
+                y = run_method(be, xpart, Wp, call.c, call.mode, cv, m)
+            terms.append((fimag, kimag, y))
+    return combine(be, terms, complex_dtype(dt) if cplx else dt)
+
+
+def _sub_method(call, x, groups):
+    """Method of a multi-axis factor of a partly separable kernel: exact unless an FFT is much cheaper."""
+    for axes_g, w_g in groups:
+        if len(axes_g) > 1:
+            c = _cost.costs(call.be, x.shape, w_g, None, np_dtype(x.dtype), call.mode)
+            use = _cost.pick(c["direct"], {m: c[m] for m in _SPECTRAL if m in c}, np_dtype(x.dtype))
+            return "direct" if use == "exact" else use
+    return None
 
 
 def _execute(call, *, preserve_nan, normalize_kernel):
@@ -230,8 +286,8 @@ def _execute(call, *, preserve_nan, normalize_kernel):
     # anything below the rounding level of that sum counts as zero
     tiny = float(1e3 * np.finfo(dt).eps * float(np.abs(W).sum()))
     scale = 1.0 if normalize_kernel else ksum
-    cv_num, cv_den = (0.0, 0.0) if math.isnan(cval) else (cval, 1.0)
-    if be.on_host:  # fused compiled passes (NaN split, then divide/scale/restore)
+    cv_num, cv_den = (0.0, 0.0) if cval != cval else (cval, 1.0)
+    if be.on_host and dt.kind == "f":  # fused compiled passes (NaN split, then divide/scale/restore)
         x0 = be.empty(x.shape, dt)
         valid = be.empty(x.shape, dt)
         with be.kernel_threads(x.size * 8):
@@ -246,16 +302,17 @@ def _execute(call, *, preserve_nan, normalize_kernel):
         return res
     xp = be.xp
     nan_mask = xp.isnan(x)
-    x0 = xp.where(nan_mask, _scalar(be, 0.0, dt), x)
-    valid = xp.astype(~nan_mask, x.dtype)
+    x0 = xp.where(nan_mask, _scalar(be, 0.0, x.dtype), x)
+    rdt = real_dtype(dt)
+    valid = xp.astype(~nan_mask, be.dtype(rdt)) if not be.on_host else (~nan_mask).astype(rdt)
     num = _run(call, x0, cv_num)
-    den = _run(call, valid, cv_den)
+    den = _run(call, valid, cv_den if not isinstance(cv_den, complex) else cv_den.real)
     ok = xp.abs(den) > tiny
-    res = xp.where(ok, num / xp.where(ok, den, _scalar(be, 1.0, dt)), _scalar(be, math.nan, dt))
+    res = xp.where(ok, num / xp.where(ok, den, _scalar(be, 1.0, den.dtype)), _scalar(be, math.nan, num.dtype))
     if not normalize_kernel:
-        res = res * _scalar(be, scale, dt)
+        res = res * _scalar(be, scale, res.dtype)
     if preserve_nan:
-        res = xp.where(nan_mask, _scalar(be, math.nan, dt), res)
+        res = xp.where(nan_mask, _scalar(be, math.nan, res.dtype), res)
     return res
 
 
@@ -266,7 +323,7 @@ def _engine(field, kernel, *, flip, mode, cval, origin, method, axes, nan_policy
     call = _prepare(field, kernel, flip=flip, mode=mode, cval=cval, origin=origin, method=method, axes=axes,
                     nan_policy=nan_policy, normalize_kernel=normalize_kernel, backend=backend)
     be = call.be
-    odt = np.dtype(output) if output is not None else call.dt
+    odt = output_dtype(output, call.dt)
     out = check_out(be, getattr(out, "value", out), call.x.shape, odt)
     unit = product(funit, kunit)
     if call.x.size == 0:
@@ -283,17 +340,19 @@ def _engine(field, kernel, *, flip, mode, cval, origin, method, axes, nan_policy
 _COMMON_DOC = """
     Parameters
     ----------
-    field : array, real, shape (n_0, ..., n_{d-1})
+    field : array, real or complex, shape (n_0, ..., n_{d-1})
         Input field (NumPy array on host backends, or an array of the backend;
-        an astropy Quantity keeps its unit).
-    kernel : Kernel or array_like of float
+        an astropy Quantity keeps its unit; any byte order).
+    kernel : Kernel or array_like of float or complex
         Weights (finite), with ``kernel.ndim == field.ndim`` unless `axes` is
-        given.  A :class:`fieldconv.kernels.Kernel` brings its ``origin``.
+        given.  A :class:`fieldconv.kernels.Kernel` (real weights) brings its
+        ``origin``; complex weights are given as an array (or Quantity).
     mode : {"reflect", "mirror", "nearest", "constant", "wrap"}, optional
         Boundary extension, as in scipy.ndimage (default "reflect").
-    cval : float, optional
-        Value outside the field for ``mode="constant"`` (default 0.0).  NaN
-        with ``nan_policy="interpolate"`` means "no data outside".
+    cval : float or complex, optional
+        Value outside the field for ``mode="constant"`` (default 0.0);
+        complex only for a complex field (its real part extends the real
+        part).  NaN with ``nan_policy="interpolate"`` means "no data outside".
     origin : None, "center", int or tuple of int, optional
         None (default): the kernel's own ``origin`` (the centre tap
         ``shape // 2`` for a plain array).  An int or tuple: scipy.ndimage's
@@ -306,7 +365,9 @@ _COMMON_DOC = """
         Field axes the kernel's axes act on (default: all, in order), e.g.
         ``axes=(0, 1)`` for a 2-D spatial kernel on a cube ``(x, y, lambda)``.
     nan_policy : {"propagate", "interpolate", "raise"}, optional
-        "propagate" (default): NaN spreads to every output that sees it.
+        "propagate" (default): NaN (and inf) reach exactly the outputs whose
+        stencil holds them with a non-zero weight, on every method (see
+        Notes).
         "interpolate": normalised convolution: NaN samples are left out and
         the output is the kernel-weighted mean of the valid neighbours, times
         the kernel sum (unless `normalize_kernel`), like astropy's ``convolve``.
@@ -317,8 +378,10 @@ _COMMON_DOC = """
         Divide the kernel by its sum first (zero-sum kernels raise); astropy's
         name.  (``normalize=`` is a deprecated alias.)
     output : dtype, optional
-        Result dtype.  Integer dtypes round half to even and raise on
-        overflow or NaN (never wrap around).  Default: the dtype table.
+        Result dtype.  One rule for every dtype: a value the dtype cannot
+        hold raises ``ValueError`` (integers round half to even and never
+        wrap around or hold NaN; a narrower float never overflows to inf).
+        Default: the dtype table.
     out : array, optional
         Array of the result's shape and dtype to write into.
     backend : str or Backend, optional
@@ -327,8 +390,10 @@ _COMMON_DOC = """
     Returns
     -------
     array, same shape as `field`
-        float32 for float32/float16 input, float64 for float64/integer input
-        (or `output`), on the field's backend.  Unit: ``field.unit *
+        float32 for float32/float16 input, float64 for float64/integer input,
+        complex64/complex128 for complex64/complex128 input or for a complex
+        kernel (in the precision of the field), or `output`; on the field's
+        backend.  Unit: ``field.unit *
         kernel.unit`` (a derivative kernel built with a Quantity spacing
         carries ``1/length**order``; a normalised kernel is dimensionless).
 
@@ -338,12 +403,12 @@ _COMMON_DOC = """
         Unknown `mode`/`method`/`nan_policy`; a kernel with more (or, without
         `axes`, fewer) dimensions than `field`; NaN/inf in the kernel;
         ``origin="center"`` with an even-size kernel; an origin outside the
-        kernel; NaN in `field` with ``nan_policy="raise"`` or with an FFT
-        method under "propagate"; a zero-sum kernel with `normalize_kernel` or
-        "interpolate"; an integer `output` that cannot hold the result;
-        ``method="separable"`` for a kernel that does not factorise.
+        kernel; NaN in `field` with ``nan_policy="raise"``; a zero-sum kernel
+        with `normalize_kernel` or "interpolate"; an `output` that cannot
+        hold the result; ``method="separable"`` for a kernel that does not
+        factorise; a complex `cval` for a real field.
     TypeError
-        Non-real `field` or kernel.
+        Non-numeric `field` or kernel; a real `output` for a complex result.
 """
 
 
@@ -357,9 +422,17 @@ def correlate(field, kernel, *, mode="reflect", cval=0.0, origin=None, method="a
     -----
     Agrees with ``scipy.ndimage.correlate(f, w, mode=, cval=, origin=o)``
     where ``o = origin - shape // 2``.  ``correlate(f, K) == convolve(f,
-    K.flip())``.  Direct sums accumulate in the working dtype (error
-    ``<= K eps sum|w| |f|`` for K taps); FFT paths are accurate to
-    ``O(eps log2 N) ||w||_1 |f|``.
+    K.flip())``; complex weights are conjugated (``y[i] = sum_j conj(w[j])
+    f[i + j - origin]``, as ``numpy.correlate`` and scipy.ndimage).  Direct
+    sums accumulate in the working dtype (error ``<= K eps sum|w| |f|`` for
+    K taps); FFT paths are accurate to ``O(eps log2 N) ||w||_1 |f|``.
+
+    Non-finite samples: every method gives the exact sum's answer at the
+    outputs whose stencil holds one with a non-zero weight (``+-inf``; NaN
+    where a NaN is met or ``+inf`` and ``-inf`` terms meet) and the
+    convolution of the finite samples elsewhere; a zero weight forms no
+    term.  Complex data runs the exact methods on real parts and the FFT
+    methods as complex transforms.
 
     Examples
     --------
@@ -401,6 +474,10 @@ def convolve(field, kernel, *, mode="reflect", cval=0.0, origin=None, method="au
     array([1.        , 2.        , 3.5       , 3.66666667])
     >>> convolve(np.array([1, 2, 3], dtype=np.int16), [0.5, 0.5, 0.0], output=np.int16)
     array([2, 2, 3], dtype=int16)
+    >>> convolve(np.array([0, 1j, 0]), [1.0, 2.0, 1.0], mode="constant")
+    array([0.+1.j, 0.+2.j, 0.+1.j])
+    >>> convolve(np.array([0.0, np.inf, 0.0, 0.0]), [1.0, 1.0, 0.0], method="fft", mode="constant")
+    array([inf, inf,  0.,  0.])
     """
     return _engine(field, kernel, flip=True, mode=mode, cval=cval, origin=origin, method=method, axes=axes,
                    nan_policy=nan_policy, preserve_nan=preserve_nan, normalize_kernel=normalize_kernel, output=output,

@@ -2,15 +2,20 @@
 
 Each computes ``correlate(x, W)`` with taps ``c`` landing on the output
 point, for `x` already in the working dtype; the engine (:mod:`._engine`)
-chooses among them and handles NaN, units and output dtypes.
+chooses among them and handles NaN, units and output dtypes.  The exact
+methods take real `x` and `W` (complex data reaches them as real parts,
+:mod:`._parts`); the FFT methods also take complex `x` or `W` (complex
+transforms) and handle non-finite samples exactly (:mod:`._nonfinite`).
 """
 
 import numpy as np
 
-from .._dtypes import np_dtype
+from .._dtypes import complex_dtype, np_dtype
 from ._boundary import pad_host, pad_xp
 from ._cost import next_fast, oa_block
+from ._nonfinite import fft_exact
 from ._oned import correlate1d
+from ._parts import is_complex
 
 __all__ = ["run_method", "separable"]
 
@@ -83,12 +88,13 @@ def separable(be, x, groups, c, mode, cval, sub_method):
     return y
 
 
-def _kernel_spectrum(be, W, M, dtype, axes):
+def _kernel_spectrum(be, W, M, dtype, axes, full=False):
     """Real FFT (size `M` on `axes`) of the *flipped* kernel placed at the start.
 
     Transformed axis by axis on the small kernel (rfft along the last axis,
     then complex FFTs, each zero-padding one more axis), which costs a
-    fraction of one transform of the full padded array.
+    fraction of one transform of the full padded array.  `full`: the
+    complex transform on every axis (complex data, `dtype` complex).
     """
     Wf = np.ascontiguousarray(W[tuple(slice(None, None, -1) for _ in range(W.ndim))])
     if be.on_host:
@@ -96,21 +102,36 @@ def _kernel_spectrum(be, W, M, dtype, axes):
         # backend's plan cache keeps only the two big plans of the field
         import scipy.fft
 
-        H = scipy.fft.rfft(Wf.astype(dtype), n=M[axes[-1]], axis=axes[-1], workers=be.threads)
+        first = scipy.fft.fft if full else scipy.fft.rfft
+        H = first(Wf.astype(dtype), n=M[axes[-1]], axis=axes[-1], workers=be.threads)
         for a in reversed(axes[:-1]):
             H = scipy.fft.fft(H, n=M[a], axis=a, overwrite_x=True, workers=be.threads)
         return H
     g = be.xp.astype(be.asarray(Wf, copy=True), be.dtype(dtype))
-    H = be.rfftn(g, s=(M[axes[-1]],), axes=(axes[-1],))
+    H = (be.fftn if full else be.rfftn)(g, s=(M[axes[-1]],), axes=(axes[-1],))
     for a in reversed(axes[:-1]):
         H = be.fftn(H, s=(M[a],), axes=(a,), overwrite_x=True)
     return H
 
 
+def _transforms(be, x, W):
+    """``(x, forward, inverse, full, dtype)``: real transforms, or complex ones for complex `x` or `W`."""
+    if not (is_complex(x) or np.iscomplexobj(W)):
+        return x, be.rfftn, be.irfftn, False, np_dtype(x.dtype)
+    cdt = complex_dtype(np_dtype(x.dtype))
+    if not is_complex(x):
+        x = x.astype(cdt) if be.on_host else be.xp.astype(x, be.dtype(cdt))
+
+    def inverse(X, s, axes, overwrite_x):
+        return be.ifftn(X, s=s, axes=axes, overwrite_x=overwrite_x)
+
+    return x, be.fftn, inverse, True, cdt
+
+
 def _wrap_kernel_array(be, W, c, shape, dtype, axes):
     """Kernel for circular correlation on the field's own grid (wrap mode)."""
     # correlation: y[i] = sum_j W[j] x[(i + j - c) mod n] = circular conv with G[(c - j) mod n] = W[j]
-    G = np.zeros(tuple(shape[a] if a in axes else 1 for a in range(W.ndim)))
+    G = np.zeros(tuple(shape[a] if a in axes else 1 for a in range(W.ndim)), dtype=W.dtype)
     idx = np.indices(W.shape).reshape(W.ndim, -1)
     tgt = tuple(((c[a] - idx[a]) % G.shape[a]) for a in range(W.ndim))
     np.add.at(G, tgt, W.reshape(-1))
@@ -119,25 +140,37 @@ def _wrap_kernel_array(be, W, c, shape, dtype, axes):
     return be.xp.astype(be.asarray(G, copy=True), be.dtype(dtype))
 
 
+def _scale(be, x, w):
+    """`x` times the single weight `w` (a kernel of one tap), in the result dtype."""
+    if be.on_host:
+        if np.iscomplexobj(w) and not is_complex(x):
+            x = x.astype(complex_dtype(x.dtype))
+        return x * x.dtype.type(w)
+    if np.iscomplexobj(w):
+        cdt = be.dtype(complex_dtype(np_dtype(x.dtype)))
+        return be.xp.astype(x, cdt) * be.xp.asarray(complex(w), dtype=cdt, device=be.device)
+    return x * float(w)
+
+
 def _fft(be, x, W, c, mode, cval):
     axes = tuple(a for a in range(x.ndim) if W.shape[a] > 1)
     if not axes:
-        return x * x.dtype.type(W.reshape(-1)[0]) if be.on_host else x * float(W.reshape(-1)[0])
-    dt = np_dtype(x.dtype)
+        return _scale(be, x, W.reshape(-1)[0])
+    x, rfftn, irfftn, full, dt = _transforms(be, x, W)
     xp = be.xp
     if mode == "wrap":
         s = tuple(x.shape[a] for a in axes)
-        X = be.rfftn(x, axes=axes)
+        X = rfftn(x, axes=axes)
         if all(W.shape[a] <= x.shape[a] for a in axes):
             # circular convolution with the flipped kernel at the start, then a
             # roll by K - 1 - c puts tap c on the output point
-            X *= _kernel_spectrum(be, W, x.shape, dt, axes)
-            Y = be.irfftn(X, s=s, axes=axes, overwrite_x=True)
+            X *= _kernel_spectrum(be, W, x.shape, dt, axes, full)
+            Y = irfftn(X, s=s, axes=axes, overwrite_x=True)
             shift = tuple(-(W.shape[a] - 1 - c[a]) for a in axes)
             return be.xp.roll(Y, shift, axis=axes) if not be.on_host else np.roll(Y, shift, axis=axes)
         G = _wrap_kernel_array(be, W, c, x.shape, dt, axes)
-        X *= be.rfftn(G, axes=axes)
-        return be.irfftn(X, s=s, axes=axes, overwrite_x=True)
+        X *= rfftn(G, axes=axes)
+        return irfftn(X, s=s, axes=axes, overwrite_x=True)
     lo = c
     hi = tuple(k - 1 - ci for k, ci in zip(W.shape, c))
     ext = tuple(n + k - 1 for n, k in zip(x.shape, W.shape))
@@ -148,10 +181,10 @@ def _fft(be, x, W, c, mode, cval):
     else:
         P = pad_xp(be, x, lo, hi, mode, cval)
         s = tuple(M[a] for a in axes)
-    X = be.rfftn(P, s=s, axes=axes)
+    X = rfftn(P, s=s, axes=axes)
     del P
-    X *= _kernel_spectrum(be, W, M, dt, axes)
-    Y = be.irfftn(X, s=tuple(M[a] for a in axes), axes=axes, overwrite_x=True)
+    X *= _kernel_spectrum(be, W, M, dt, axes, full)
+    Y = irfftn(X, s=tuple(M[a] for a in axes), axes=axes, overwrite_x=True)
     del X
     sl = tuple(slice(k - 1, k - 1 + n) for k, n in zip(W.shape, x.shape))
     y = Y[sl]
@@ -177,8 +210,8 @@ def _overlap(be, x, W, c, mode, cval):
     n, K = x.shape[ax], W.shape[ax]
     L = oa_block(K)
     if n <= 2 * L:
-        return _fft(be, x, W, c, "wrap" if mode == "wrap" else mode, cval)
-    dt = np_dtype(x.dtype)
+        return _fft(be, x, W, c, mode, cval)
+    x, rfftn, irfftn, full, dt = _transforms(be, x, W)
     lo = c
     hi = list(k - 1 - ci for k, ci in zip(W.shape, c))
     nb = -(-n // L)
@@ -205,10 +238,10 @@ def _overlap(be, x, W, c, mode, cval):
         else:
             M.append(S.shape[a])
     s = tuple(M[a] for a in fax)
-    X = be.rfftn(S, s=s, axes=fax)
+    X = rfftn(S, s=s, axes=fax)
     del S
-    X *= _kernel_spectrum(be, Wb, M, dt, fax)
-    Y = be.irfftn(X, s=s, axes=fax, overwrite_x=True)
+    X *= _kernel_spectrum(be, Wb, M, dt, fax, full)
+    Y = irfftn(X, s=s, axes=fax, overwrite_x=True)
     del X
     sl = [slice(None)] * Y.ndim
     for a in fax:
@@ -224,14 +257,21 @@ def _overlap(be, x, W, c, mode, cval):
     return xp.asarray(y, copy=True)
 
 
+def _spectral(method):
+    fn = _fft if method == "fft" else _overlap
+
+    def run(be, x, W, c, mode, cval):
+        return fft_exact(be, x, W, c, mode, cval, lambda x_, W_, c_, m_, v_: fn(be, x_, W_, c_, m_, v_))
+
+    return run
+
+
 def run_method(be, x, W, c, mode, cval, method):
-    """Dispatch to the direct, FFT or overlap-add method."""
+    """Dispatch to the direct, FFT or overlap-add method (FFT methods: non-finite samples exactly)."""
     if method == "direct":
         return _direct(be, x, W, c, mode, cval)
-    if method == "fft":
-        return _fft(be, x, W, c, mode, cval)
-    if method == "overlap-add":
-        return _overlap(be, x, W, c, mode, cval)
+    if method in ("fft", "overlap-add"):
+        return _spectral(method)(be, x, W, c, mode, cval)
     raise AssertionError(method)  # pragma: no cover
 
 

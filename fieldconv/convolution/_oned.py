@@ -10,23 +10,29 @@ import math
 
 import numpy as np
 
-from .._dtypes import result_dtype
-from .._output import check_out
+from .._dtypes import complex_dtype, result_dtype
+from .._output import cast_output, check_out, output_dtype
 from .._units import attach, product, strip
 from .._validate import as_axes, as_origin
 from ..backend import get_backend
 from ..kernels import as_kernel
 from ._boundary import check_mode, extension_index, pad_axis_xp, source_index
+from ._parts import check_cval, combine, complex_weights, field_parts, kernel_parts
 
 __all__ = ["correlate1d", "convolve1d", "symmetry"]
 
 
 def _weights1d(weights, name="weights"):
-    """(float64 1-D weights, their unit): the one weight validator, through Kernel."""
-    K = as_kernel(weights, argname=name)
-    if K.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional; got shape {K.shape}")
-    return np.array(K.weights), K.unit
+    """(1-D weights, float64 or complex128, their unit): the one weight validator, through Kernel."""
+    cw = complex_weights(weights, name)
+    if cw is not None:
+        w, unit = cw
+    else:
+        K = as_kernel(weights, argname=name)
+        w, unit = np.array(K.weights), K.unit
+    if w.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional; got shape {w.shape}")
+    return w, unit
 
 
 def _compiled():
@@ -111,25 +117,33 @@ def _corr1d_xp(be, x, w, axis, off, mode, cval):
 
 
 
-def correlate1d(field, weights, axis=-1, *, mode="reflect", cval=0.0, origin=0, out=None, backend=None):
+def correlate1d(field, weights, axis=-1, *, mode="reflect", cval=0.0, origin=0, output=None, out=None,
+                backend=None):
     """One-dimensional correlation along `axis` (scipy.ndimage.correlate1d semantics).
 
     Parameters
     ----------
-    field : array or Quantity, real, any shape
+    field : array or Quantity, real or complex, any shape
         Input field (NumPy array on host backends, or an array of the backend).
-    weights : array_like of float, shape (K,), or 1-D Kernel
+    weights : array_like of float or complex, shape (K,), or 1-D Kernel
         Correlation weights (finite); a Kernel or Quantity may carry a unit.
+        Complex weights are conjugated (``numpy.correlate``'s and
+        scipy.ndimage's convention).
     axis : int, optional
         Axis along which to correlate (default: the last).
     mode : {"reflect", "mirror", "nearest", "constant", "wrap"}, optional
         Boundary extension (default "reflect"), see the module docstring.
-    cval : float, optional
-        Value outside the field for ``mode="constant"`` (default 0.0).
+    cval : float or complex, optional
+        Value outside the field for ``mode="constant"`` (default 0.0); complex
+        only for a complex field.
     origin : int, optional
         Shift of the kernel as in scipy.ndimage (default 0): the tap
         ``K // 2 + origin`` lands on the output point; must lie in
         ``[-(K // 2), (K - 1) // 2]``.
+    output : dtype, optional
+        Result dtype (default: the dtype table).  Integer dtypes round half
+        to even; a value the dtype cannot hold (integer overflow, NaN in an
+        integer, a finite value beyond float16's range) raises.
     out : array, optional
         Array of the result's shape and dtype to write into.
     backend : str or Backend, optional
@@ -140,15 +154,20 @@ def correlate1d(field, weights, axis=-1, *, mode="reflect", cval=0.0, origin=0, 
     array, same shape as `field`
         ``out[i] = sum_j w[j] * f[i + j - K//2 - origin]`` along `axis`,
         float32 for float32/float16 input, float64 for float64 and integer
-        input, on the field's backend; unit ``field.unit * weights.unit``
-        when either has one.
+        input, complex64/complex128 for complex64/complex128 input or a
+        complex kernel (precision of the field), or `output`; on the
+        field's backend; unit ``field.unit * weights.unit`` when either has
+        one.
 
     Raises
     ------
     ValueError
-        Bad `mode`, `origin`, `weights` (empty, not 1-D, NaN/inf) or `out`.
+        Bad `mode`, `origin`, `weights` (empty, not 1-D, NaN/inf) or `out`;
+        a complex `cval` for a real field; an `output` that cannot hold the
+        result.
     TypeError
-        Non-real `field` or `weights`.
+        Non-numeric `field` or `weights`; a real `output` for a complex
+        result.
 
     Notes
     -----
@@ -176,43 +195,61 @@ def correlate1d(field, weights, axis=-1, *, mode="reflect", cval=0.0, origin=0, 
     >>> correlate1d(np.array([1., 2., 3.]), [1., 1., 1.], mode="wrap")
     array([6., 6., 6.])
     """
+    return _correlate1d(field, weights, axis, mode=mode, cval=cval, origin=origin, output=output, out=out,
+                        backend=backend, conj=True)
+
+
+def _correlate1d(field, weights, axis, *, mode, cval, origin, output, out, backend, conj):
     field, funit = strip(field, "field")
     be = get_backend(backend, like=field)
     mode = check_mode(mode)
     w, wunit = _weights1d(weights)
+    if conj and np.iscomplexobj(w):
+        w = np.conj(w)
     K = w.shape[0]
     off = as_origin(origin, (K,), offsets=True)[0]
-    cval = float(cval)
     field = be.asarray(field)
-    dt = result_dtype(field.dtype, name="field")
+    fdt = result_dtype(field.dtype, name="field", allow_complex=True)
+    dt = complex_dtype(fdt) if np.iscomplexobj(w) else fdt
+    cval = check_cval(cval, fdt.kind == "c")
     if field.ndim == 0:
         raise ValueError("field must have at least one dimension; got a 0-d array")
     ax = as_axes(axis, field.ndim, name="axis")[0]
-    out = check_out(be, getattr(out, "value", out), field.shape, dt)
+    odt = output_dtype(output, dt)
+    out = check_out(be, getattr(out, "value", out), field.shape, odt)
     unit = product(funit, wunit)
-    if be.on_host:
-        x = np.ascontiguousarray(field, dtype=dt)
-        if x.size == 0:
-            res = np.empty(x.shape, dt) if out is None else out
-        elif out is not None and out.flags.c_contiguous and not np.shares_memory(out, x):
-            res = _corr1d_host(be, x, w, ax, off, mode, cval, out)
-        else:
-            res = _corr1d_host(be, x, w, ax, off, mode, cval, be.empty(x.shape, dt))
-    else:
-        res = _corr1d_xp(be, be.xp.astype(field, be.dtype(dt)), w, ax, off, mode, cval)
+    x = np.ascontiguousarray(field, dtype=fdt) if be.on_host else be.xp.astype(field, be.dtype(fdt))
+    if x.size == 0:
+        res = be.empty(x.shape, odt)
+    elif dt.kind == "f" and be.on_host:
+        direct = out is not None and odt == dt and out.flags.c_contiguous and not np.shares_memory(out, x)
+        res = _corr1d_host(be, x, w, ax, off, mode, cval, out if direct else be.empty(x.shape, dt))
+    elif dt.kind == "f":
+        res = _corr1d_xp(be, x, w, ax, off, mode, cval)
+    else:  # complex field or weights: real passes on the real parts
+        terms = []
+        for fi, xp_, cv in field_parts(be, x, cval):
+            for ki, wp in kernel_parts(w):
+                y = (_corr1d_host(be, xp_, wp, ax, off, mode, cv, be.empty(x.shape, xp_.dtype)) if be.on_host
+                     else _corr1d_xp(be, xp_, wp, ax, off, mode, cv))
+                terms.append((fi, ki, y))
+        res = combine(be, terms, dt)
+    res = cast_output(be, res, output)
     if out is not None and res is not out:
         out[...] = res
         res = out
     return attach(res, unit)
 
 
-def convolve1d(field, weights, axis=-1, *, mode="reflect", cval=0.0, origin=0, out=None, backend=None):
+def convolve1d(field, weights, axis=-1, *, mode="reflect", cval=0.0, origin=0, output=None, out=None,
+               backend=None):
     """One-dimensional convolution along `axis` (scipy.ndimage.convolve1d semantics).
 
     Parameters and returns as :func:`correlate1d`; the result is
     ``out[i] = sum_j w[j] * f[i - j + K//2 + origin]`` along `axis`
     (the correlation with the reversed weights, ``origin`` negated, and an
     even-length kernel shifted by one sample exactly as scipy.ndimage does).
+    Complex weights are not conjugated.
 
     Examples
     --------
@@ -231,5 +268,6 @@ def convolve1d(field, weights, axis=-1, *, mode="reflect", cval=0.0, origin=0, o
         import astropy.units as u
 
         w = u.Quantity(w, wunit)
-    return correlate1d(field, w[::-1], axis, mode=mode, cval=cval, origin=origin, out=out, backend=backend)
+    return _correlate1d(field, w[::-1], axis, mode=mode, cval=cval, origin=origin, output=output, out=out,
+                        backend=backend, conj=False)
 

@@ -172,7 +172,33 @@ def test_correlate1d_errors(kwargs, exc, match):
         correlate1d(np.arange(4.0), w, **kwargs)
 
 
-def test_correlate1d_complex_field_rejected():
-    with pytest.raises(TypeError, match="field must be real"):
-        correlate1d(np.ones(4, complex), [1.0])
+def test_correlate1d_non_numeric_and_complex_errors():
+    with pytest.raises(TypeError, match="field must have a numeric dtype; got dtype object"):
+        correlate1d(np.ones(4, object), [1.0])
+    with pytest.raises(ValueError, match=r"cval is complex \(\(1\+2j\)\) but field is real"):
+        correlate1d(np.ones(4), [1.0, 2.0], mode="constant", cval=1 + 2j)
+    with pytest.raises(TypeError, match="output must be a complex dtype for a complex result"):
+        convolve1d(np.ones(4), [1.0, 2.0j], output=np.float64)
+    with pytest.raises(TypeError, match="output must be a float, integer or complex dtype; got bool"):
+        correlate1d(np.ones(4), [1.0], output=np.bool_)
+
+
+@pytest.mark.parametrize("fn,ref", [(correlate1d, ndi.correlate1d), (convolve1d, ndi.convolve1d)],
+                         ids=["correlate1d", "convolve1d"])
+def test_output_dtype_on_the_1d_functions(rng, fn, ref):
+    """``output=`` as a dtype (was: out= only), with the one rule of fieldconv/_output.py."""
+    x = rng.integers(0, 50, (6, 9)).astype(np.int16)
+    w = [1.0, 2.0, 1.0]
+    got = fn(x, w, axis=0, output=np.int32, mode="nearest")
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, ref(x.astype(np.int32), w, axis=0, mode="nearest"))  # integer sums: exact
+    got = fn(x.astype(np.float64), w, output=np.float32)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, ref(x.astype(np.float64), w).astype(np.float32))
+    out = np.empty(x.shape, np.int32)
+    assert fn(x, w, output=np.int32, out=out) is out
+    with pytest.raises(ValueError, match=r"output dtype uint8 cannot hold the result: values span \[-"):
+        fn(x, [1.0, -3.0], output=np.uint8)
+    with pytest.raises(ValueError, match="output dtype float16 cannot hold the result: 1 finite value"):
+        fn(np.array([0.0, 7e4, 0.0]), [1.0], output=np.float16)
 
