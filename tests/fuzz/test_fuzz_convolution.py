@@ -33,15 +33,40 @@ def _byte_order_ok(out, dtype, params, repro):
     return False
 
 
+def _check_complex(out, field, dtype, w, repro, ref_of, *, method=None):
+    """Complex data (accepted since issue 12, conv@2aa3806): scipy.ndimage's complex answer, as re + i im.
+
+    scipy.ndimage pads a complex field with ``cval + 0j``: the real part with cval, the imaginary part with
+    0, hence ``ref_of(re, cval) + 1j ref_of(im, 0)``.  Finite fields only here (non-finite complex samples:
+    tests/convolution/test_complex.py and test_nonfinite.py).
+    """
+    f = plain(field).astype(np.complex128)
+    assume(np.isfinite(f).all())
+    if not out.ok and method == "separable":
+        return expect_error(out, ("separable", "kernel", "factor"), repro, types=(ValueError,))
+    if not out.ok:
+        raise AssertionError(f"{repro}\n  expected scipy.ndimage's complex answer; {out!r}")
+    ref = ref_of(f.real, True) + 1j * ref_of(f.imag, False)
+    want = np.dtype(np.complex64) if np.dtype(dtype) == np.complex64 else np.dtype(np.complex128)
+    real = np.float32 if want == np.complex64 else np.float64
+    # each part within conv_atol of its exact sum: 2x for the modulus of the complex error
+    assert_close(out.value, ref, 2 * _refs.conv_atol(np.abs(f), np.abs(np.asarray(w)), real, n_fft=max(f.size, 2)),
+                 repro, dtype=want)
+
+
 def _check_engine(fn_name, field, dtype, kernel, mode, cval, method, nan_policy, correlate):
     fn = getattr(convolution, fn_name)
     kw = dict(mode=mode, cval=cval, method=method, nan_policy=nan_policy)
     repro = repro_call(f"fieldconv.convolution.{fn_name}", field, kernel, **kw)
     out = outcome(fn, field, kernel, **kw)
-    if np.dtype(dtype).kind not in "biuf":
+    if np.dtype(dtype).kind not in "biufc":
         return expect_error(out, "field", repro, types=(TypeError,))
     if not _byte_order_ok(out, dtype, "field", repro):
         return
+    if np.dtype(dtype).kind == "c":
+        assume(np.isfinite(cval))
+        return _check_complex(out, field, dtype, kernel, repro, method=method, ref_of=lambda g, re: _refs.ndi_convolve(
+            g, kernel, mode=mode, cval=cval if re else 0.0, correlate=correlate))
     f = plain(field).astype(np.float64)
     has_nan = bool(np.isnan(f).any())
     if has_nan and nan_policy == "raise":
@@ -126,12 +151,16 @@ def test_oned_matches_ndimage_or_raises(data, taps, kseed, axis, mode, cval, ori
     repro = repro_call(f"fieldconv.convolution.{name}", field, w, **kw)
     out = outcome(getattr(convolution, name), field, w, **kw)
     ndim = np.ndim(field)
-    wrong = [p for p, bad in (("field", np.dtype(dtype).kind not in "biuf"), ("axis", not -ndim <= axis < ndim),
+    wrong = [p for p, bad in (("field", np.dtype(dtype).kind not in "biufc"), ("axis", not -ndim <= axis < ndim),
                               ("origin", not -(taps // 2) <= origin <= (taps - 1) // 2)) if bad]
     if wrong:
         return expect_error(out, wrong, repro)
     if not _byte_order_ok(out, dtype, "field", repro):
         return
+    if np.dtype(dtype).kind == "c":
+        assume(np.isfinite(cval))
+        return _check_complex(out, field, dtype, w, repro, ref_of=lambda g, re: _refs.ndi_1d(
+            g, w, axis, mode=mode, cval=cval if re else 0.0, origin=origin, correlate=correlate))
     f = plain(field).astype(np.float64)
     ref = _refs.ndi_1d(f, w, axis, mode=mode, cval=cval, origin=origin, correlate=correlate)
     want = expected_dtype(dtype)
@@ -148,7 +177,8 @@ def test_oned_matches_ndimage_or_raises(data, taps, kseed, axis, mode, cval, ori
     oned=st.booleans(),
 )
 def test_adversarial_kernels(kdata, oned):
-    # the weights themselves: empty, 0-d-like, NaN/inf, complex, object -> an error naming kernel/weights
+    # the weights themselves: empty, 0-d-like, NaN/inf, object -> an error naming kernel/weights; complex
+    # weights are accepted since issue 12 (conv@2aa3806): scipy.ndimage's complex answer
     kernel, dtype = kdata
     field = np.arange(30.0).reshape(5, 6)
     k = plain(kernel)
@@ -158,8 +188,8 @@ def test_adversarial_kernels(kdata, oned):
         fn, name, pname = convolution.convolve, "convolve", "kernel"
     repro = repro_call(f"fieldconv.convolution.{name}", field, kernel)
     out = outcome(fn, field, kernel)
-    bad = (np.dtype(dtype).kind not in "biuf" or k.size == 0 or (oned and k.ndim != 1) or (not oned and k.ndim > 2)
-           or (k.dtype.kind == "f" and not np.isfinite(k).all()))
+    bad = (np.dtype(dtype).kind not in "biufc" or k.size == 0 or (oned and k.ndim != 1) or (not oned and k.ndim > 2)
+           or (k.dtype.kind in "fc" and not np.isfinite(k).all()))
     if bad:
         return expect_error(out, (pname, "kernel", "weights"), repro)
     if not oned and k.ndim < 2:
@@ -167,12 +197,13 @@ def test_adversarial_kernels(kdata, oned):
             return expect_error(out, (pname, "kernel", "axes"), repro, types=(ValueError,))
     if not out.ok:
         raise AssertionError(f"{repro}\n  expected scipy.ndimage's answer; {out!r}")
-    kf = k.astype(np.float64)
+    kf = k.astype(np.complex128 if k.dtype.kind == "c" else np.float64)
     if oned:
         ref = ndi.convolve1d(field, kf, axis=-1, mode="reflect")
     else:
         ref = ndi.convolve(field, kf.reshape(kf.shape + (1,) * (2 - kf.ndim)) if kf.ndim < 2 else kf, mode="reflect")
-    assert_close(out.value, ref, _refs.conv_atol(field, kf, np.float64, field.size), repro, dtype=np.float64)
+    assert_close(out.value, ref, 2 * _refs.conv_atol(field, np.abs(kf), np.float64, field.size), repro,
+                 dtype=ref.dtype)
 
 
 @covers("convolution.convolve")
