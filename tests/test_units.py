@@ -16,13 +16,14 @@ import numpy as np
 import pytest
 
 import fieldconv
-from fieldconv import assign, convolution, filters, kernels, poisson, smoothing, spectra, stencil
+from fieldconv import assign, convolution, filters, io, kernels, poisson, smoothing, spectra, stencil
 
 RNG = np.random.default_rng(11)
 F1 = RNG.standard_normal(32)
 F2 = RNG.standard_normal((12, 10))
 F3 = RNG.standard_normal((8, 8, 8))
 POS = RNG.random((50, 2)) * 2.0
+POS3 = RNG.random((50, 3)) * 2.0
 NU = np.linspace(1800.0, 1600.0, 201)  # cm^-1, descending
 BAND = np.exp(-0.5 * ((NU - 1700.0) / 3.0) ** 2)
 m, s, K, kg, cm = u.m, u.s, u.K, u.kg, u.cm
@@ -164,7 +165,36 @@ CASES = {
     "spectra.normalize": (lambda: spectra.normalize(BAND * K), None, lambda: spectra.normalize(BAND)),
     "spectra.atmospheric_mask": (lambda: spectra.atmospheric_mask(NU / cm), None,
                                  lambda: spectra.atmospheric_mask(NU)),
+    # io: Quantities written as `units` attributes and read back (quantity=True)
+    "io.write_mesh": (lambda: _mesh_round_trip(F3 * kg / m**3), kg / m**3, lambda: _mesh_round_trip(F3, "")),
+    "io.read_mesh": (lambda: _mesh_round_trip((F3 * u.kpc / u.Myr).to(u.km / s)), u.km / s,
+                     lambda: _mesh_round_trip((F3 * u.kpc / u.Myr).to_value(u.km / s), "km / s")),
+    "io.Grid": (lambda: io.Grid.from_box(8, 2 * u.kpc, origin=-500 * u.pc).quantity("origin"), u.kpc,
+                lambda: io.Grid.from_box(8, 2.0, origin=-0.5).origin),
+    "io.write_snapshot": (lambda: _snapshot_box(POS3 * u.kpc, 2 * u.kpc), u.kpc, lambda: _snapshot_box(POS3, 2.0)),
 }
+
+
+def _mesh_round_trip(value, plain_units=None):
+    """write_mesh then read_mesh (Quantities back when `value` is one)."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = io.write_mesh(os.path.join(d, "m.h5"), {"f": value},
+                             units=None if plain_units is None else {"f": plain_units})
+        return io.read_mesh(path, quantity=plain_units is None)["f"]
+
+
+def _snapshot_box(positions, box_size):
+    """write_snapshot then Snapshot: the box as a Quantity in the snapshot's length unit (plain without one)."""
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        snap = io.Snapshot(io.write_snapshot(os.path.join(d, "s.hdf5"), positions, box_size=box_size)[0])
+        box = np.asarray(snap.box_size)
+        return box if snap.units["length"] is None else box * snap.units["length"]
 
 #: public callables that take no physical units, and why
 NO_UNITS = {
@@ -181,6 +211,35 @@ NO_UNITS = {
     "io.write_csv": "files",
     "io.read_hdf5": "files: HDF5 datasets carry a units attribute",
     "io.write_hdf5": "files: HDF5 datasets carry a units attribute",
+    "io.read_spectra": "files: a Spectrum carries its axis unit and y label",
+    "io.FileFormatError": "exception type",
+    "io.Snapshot": "positions in the file's code units; their astropy units in Snapshot.units (box_size Quantity: "
+                   "tested in tests/io/test_snapshot.py)",
+    "io.ParticleChunk": "a chunk of io.Snapshot, code units",
+    "io.snapshot_files": "file names",
+    "io.write_plummer_snapshot": "built-in example data in code units (units= as in write_snapshot)",
+    "io.plummer_acceleration": "a closed form in code units",
+    "io.paint_snapshot": "the mesh in the snapshot's code units (io.Snapshot.units); the jobs write them as units",
+    "io.MeshFile": "what read_mesh returns (units per field; Quantities with quantity=True)",
+    "io.make_provenance": "a JSON record",
+    "io.file_sha256": "checksums",
+    "io.task_key": "checksums",
+    "io.Step": "a job: units come from its input file and go to the output's units attributes",
+    "io.run_step": "a job: units come from its input file and go to the output's units attributes",
+    "io.run_paint": "a job: units from the snapshot (tests/io/test_steps.py checks the written units)",
+    "io.run_poisson": "a job: units from the snapshot (tests/io/test_steps.py checks the written units)",
+    "io.run_convolve": "a job: units from the mesh file",
+    "io.run_smooth": "a job: units from the spectra file",
+    "io.Manifest": "batch bookkeeping",
+    "io.load_config": "batch config (quantity strings such as '100 Mpc' in step parameters)",
+    "io.plan": "batch bookkeeping",
+    "io.run_batch": "batch runs of the jobs",
+    "io.BatchConfig": "batch bookkeeping",
+    "io.StepConfig": "batch bookkeeping",
+    "io.Task": "batch bookkeeping",
+    "io.TaskResult": "batch bookkeeping",
+    "io.BatchSummary": "batch bookkeeping",
+    "io.BatchInterrupted": "exception type",
     "backend.*": "the backend switch, threads and caches",
     "validation.*": "closed forms in code units, studies and the demo",
     "errors.*": "exception types",

@@ -143,7 +143,7 @@ def test_hdf5_collection_units_and_atomic_write(tmp_path):
         for g in f["spectra"].values():
             for ds in g.values():
                 assert "units" in ds.attrs
-        assert f["spectra/pe/axis"].attrs["units"] == "1 / cm"
+        assert f["spectra/pe/axis"].attrs["units"].decode() == "1 / cm"  # fixed-length UTF-8 (checksummed header)
     got = sp.read_hdf5(p)
     assert got["pe"].y.shape == (3, 50) and got["pe"].meta["sample"] == "PE"
     assert got["pp"].axis.unit.to_string() == "um" and got["pp"].y_unit == "percent_transmittance"
