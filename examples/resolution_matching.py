@@ -17,34 +17,50 @@ i.e. in the derivative spectra (Savitzky-Golay, fieldconv.smoothing), where
 baselines drop out.  The script prints the median per-sample RMS difference
 both ways and the fraction of samples where matching helps.
 
-Install xpectrass with ``pip install --no-deps xpectrass pandas``: it pins
-exact versions of numpy, scipy and numba, and a plain ``pip install
-xpectrass`` downgrades them.  Run::
+Requires: ``pandas`` and ``xpectrass`` (the data), beyond fieldconv.  Install
+them with ``pip install --no-deps xpectrass pandas``: xpectrass pins exact
+versions of numpy, scipy and numba, and a plain ``pip install xpectrass``
+downgrades them.  Without them the script says so and exits with status 2.
+Run::
 
     python examples/resolution_matching.py [--max-samples N]
 """
 
 import argparse
+import importlib.util
 import os
+import sys
 
 import numpy as np
 
 from fieldconv.smoothing import savgol_filter
 from fieldconv.spectra import interp, resample, transmittance_to_absorbance
 
+#: What this example needs beyond fieldconv (import names), checked before anything is imported.
+REQUIRES = ("pandas", "xpectrass")
+INSTALL = "pip install --no-deps xpectrass pandas"
 META = ["study", "sample_id", "type", "environmental", "resolution"]
+
+
+def missing_requirements():
+    """The names of :data:`REQUIRES` that do not import here."""
+    out = []
+    for name in REQUIRES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # a broken install, or a module set to None
+            found = False
+        if not found:
+            out.append(name)
+    return out
 
 
 def load_pairs(max_samples=None):
     """(x_hi, A_hi, x_lo, A_lo, sample ids) for samples present at both resolutions."""
-    import importlib.util
-
     import pandas as pd
 
     # the data files only: importing xpectrass itself needs its pinned dependencies
     spec = importlib.util.find_spec("xpectrass")
-    if spec is None:
-        raise SystemExit("xpectrass is not installed: pip install --no-deps xpectrass pandas")
     base = os.path.join(spec.submodule_search_locations[0], "data")
     hi = pd.read_csv(os.path.join(base, "villegas_camacho_2024_c4.csv.xz"), nrows=max_samples)
     lo = pd.read_csv(os.path.join(base, "villegas_camacho_2024_c8.csv.xz"), nrows=max_samples)
@@ -62,6 +78,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-samples", type=int, default=None, help="read only the first N rows of each file")
     args = ap.parse_args(argv)
+    missing = missing_requirements()
+    if missing:
+        print(f"this example needs {' and '.join(missing)} (the real FTIR data): {INSTALL}", file=sys.stderr)
+        return 2
     xh, Ah, xl, Al, ids = load_pairs(args.max_samples)
     keep = (xl >= 450) & (xl <= 3950)  # inside both ranges, away from the detector edges
     xl, Al = xl[keep], Al[:, keep]
@@ -85,7 +105,8 @@ def main(argv=None):
         print(f"| {name} | {np.median(r0):.3e} | {np.median(r['gaussian']):.3e} ({np.median(r['gaussian']) / np.median(r0) - 1:+.0%}) "
               f"| {np.median(r['sinc']):.3e} ({np.median(r['sinc']) / np.median(r0) - 1:+.0%}) "
               f"| {np.mean(r['gaussian'] < r0):.0%} / {np.mean(r['sinc'] < r0):.0%} |")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

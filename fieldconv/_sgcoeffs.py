@@ -6,6 +6,17 @@ the two cannot disagree.  Tables are float64, read-only, and kept in the
 byte-bounded cache ``"savgol_coefficients"`` (see
 :func:`fieldconv.backend.cache_info`).
 
+The least-squares fit uses a basis of polynomials orthonormal on the
+window's points, built by Arnoldi's process on the scaled abscissae
+(Vandermonde with Arnoldi: Brubeck, Nakatsukasa & Trefethen, SIAM Rev. 63,
+405 (2021)), not a Vandermonde least-squares solve: the basis is
+``window_length x (polyorder + 1)`` floats (memory linear in the window),
+stays orthonormal to rounding for any window, and the Hessenberg matrix of
+the process evaluates the same polynomials (and their derivatives) anywhere
+in the window.  "interp" edges are the fit of the first/last window
+evaluated at the edge points: ``(x_window @ Q) @ D.T`` with ``D`` of shape
+``(window_length // 2, polyorder + 1)``, never a ``window_length**2`` matrix.
+
 Private leaf module.
 """
 
@@ -16,18 +27,26 @@ import numpy as np
 from ._cache import ByteCache
 from ._validate import check_int
 
-__all__ = ["check_window", "check_delta", "coeffs_dot", "edge_matrices", "coeffs_2d", "cache"]
+__all__ = ["check_window", "check_delta", "basis", "coeffs_dot", "edge_maps", "coeffs_2d", "cache", "MAX_BASIS_ENTRIES"]
 
-#: Coefficient tables and "interp" edge matrices (``(window // 2) * window`` floats each).
+#: Bound on ``window_length * (polyorder + 1)``: the orthonormal basis is that many float64
+#: (2**26 entries: 512 MiB).  Larger problems are refused with a ValueError.
+MAX_BASIS_ENTRIES = 2**26
+
+#: Coefficient tables, bases and "interp" edge maps (each at most (polyorder + 2) * window_length floats).
 cache = ByteCache(
     "savgol_coefficients",
     64 * 2**20,
-    description="Savitzky-Golay coefficient tables and 'interp' edge matrices",
+    description="Savitzky-Golay coefficient tables, orthonormal bases and 'interp' edge maps",
 )
 
 
 def check_window(window_length, polyorder, deriv):
-    """``(window_length, polyorder, deriv)`` as ints with ``0 <= polyorder < window_length``."""
+    """``(window_length, polyorder, deriv)`` as ints with ``0 <= polyorder < window_length``.
+
+    Also ``window_length * (polyorder + 1) <= MAX_BASIS_ENTRIES``: the
+    basis of the fit must fit in memory.
+    """
     window_length = check_int("window_length", window_length, minimum=1)
     polyorder = check_int("polyorder", polyorder, minimum=0)
     deriv = check_int("deriv", deriv, minimum=0)
@@ -35,6 +54,11 @@ def check_window(window_length, polyorder, deriv):
         raise ValueError(
             f"polyorder must be less than window_length; got polyorder={polyorder}, "
             f"window_length={window_length}"
+        )
+    if window_length * (polyorder + 1) > MAX_BASIS_ENTRIES:
+        raise ValueError(
+            f"window_length * (polyorder + 1) must be <= {MAX_BASIS_ENTRIES} (the least-squares basis "
+            f"holds that many float64, 512 MiB); got window_length={window_length}, polyorder={polyorder}"
         )
     return window_length, polyorder, deriv
 
@@ -53,21 +77,75 @@ def check_delta(delta):
 
 
 def _frozen(key, build):
+    """The cached value of `key`, built if missing; values over a quarter of the bound are not kept."""
     value = cache.get(key)
     if value is None:
         value = build()
-        nbytes = sum(v.nbytes for v in value) if isinstance(value, tuple) else value.nbytes
-        value = cache.put(key, value, nbytes)
+        arrays = value if isinstance(value, tuple) else (value,)
+        for a in arrays:
+            a.setflags(write=False)
+        nbytes = sum(a.nbytes for a in arrays)
+        if nbytes <= cache.max_bytes // 4:
+            value = cache.put(key, value, nbytes)
     return value
+
+
+def _scale(window_length):
+    """Half-width ``s`` of the window: the abscissae are ``t_j = (j - (W-1)/2) / s``, in [-1, 1]."""
+    return max((window_length - 1) / 2.0, 1.0)
+
+
+def basis(window_length, polyorder):
+    """``(Q, H)``: orthonormal basis on the window's points and its Hessenberg matrix.
+
+    ``Q[:, k]`` holds ``q_k(t_j)``, ``q_k`` a polynomial of degree ``k``,
+    ``Q.T @ Q = I`` to rounding; ``H`` (``(p + 2, p + 1)``) satisfies
+    ``t q_k(t) = sum_{i <= k + 1} H[i, k] q_i(t)`` (Arnoldi with classical
+    Gram-Schmidt done twice, which keeps ``Q`` orthonormal).
+    """
+    key = ("basis", window_length, polyorder)
+    return _frozen(key, lambda: _build_basis(window_length, polyorder))
+
+
+def _build_basis(W, p):
+    t = (np.arange(W, dtype=np.float64) - (W - 1) / 2.0) / _scale(W)
+    Q = np.empty((W, p + 1), order="F")  # columns contiguous: the process works column by column
+    H = np.zeros((p + 2, p + 1))
+    Q[:, 0] = 1.0 / math.sqrt(W)
+    for k in range(p):
+        v = t * Q[:, k]
+        for _ in range(2):  # "twice is enough" (Giraud et al. 2005)
+            h = Q[:, : k + 1].T @ v
+            v -= Q[:, : k + 1] @ h
+            H[: k + 1, k] += h
+        H[k + 1, k] = np.linalg.norm(v)
+        Q[:, k + 1] = v / H[k + 1, k]
+    return Q, H
+
+
+def _evaluate(H, W, p, z, deriv):
+    """``D[i, k] = q_k^(deriv)(z_i)`` (derivative in t) for scaled points `z`, from the Hessenberg recurrence."""
+    z = np.asarray(z, dtype=np.float64)
+    # e[j][k]: j-th derivative of q_k at z
+    e = np.zeros((deriv + 1, p + 1) + z.shape)
+    e[0, 0] = 1.0 / math.sqrt(W)
+    for k in range(p):
+        hk = H[: k + 1, k]
+        for j in range(deriv + 1):
+            acc = z * e[j, k] - np.tensordot(hk, e[j, : k + 1], axes=(0, 0))
+            if j:
+                acc = acc + j * e[j - 1, k]
+            e[j, k + 1] = acc / H[k + 1, k]
+    return np.moveaxis(e[deriv], 0, -1)
 
 
 def coeffs_dot(window_length, polyorder, deriv, delta, pos):
     """Dot-order coefficients (float64, read-only) for evaluation at `pos`.
 
-    With ``t_j = (j - pos) / s`` (``s = max|j - pos|``, which keeps the
-    Vandermonde matrix ``A[k, j] = t_j**k`` well conditioned) the
-    coefficients are the minimum-norm solution of ``A c = deriv! e_deriv``,
-    divided by ``(s * delta)**deriv``.  For the centred window the exact
+    ``c = Q @ d / (s * delta)**deriv`` with ``d_k = q_k^(deriv)(t_pos)``:
+    ``c . x`` is the `deriv`-th derivative at `pos` of the least-squares
+    polynomial through the window.  At a sample point ``d`` for ``deriv = 0``
+    is the row of ``Q`` itself.  For the centred window the exact
     coefficients are symmetric (even `deriv`) or antisymmetric (odd): they
     are made so to the bit.
     """
@@ -76,36 +154,47 @@ def coeffs_dot(window_length, polyorder, deriv, delta, pos):
 
 
 def _build_dot(window_length, polyorder, deriv, delta, pos):
-    c = np.zeros(window_length)
-    if deriv <= polyorder:
-        x = np.arange(window_length, dtype=np.float64) - pos
-        scale = max(float(np.max(np.abs(x))), 1.0)
-        t = x / scale  # |t| <= 1: the Vandermonde stays well conditioned
-        A = t[np.newaxis, :] ** np.arange(polyorder + 1, dtype=np.float64)[:, np.newaxis]
-        rhs = np.zeros(polyorder + 1)
-        rhs[deriv] = math.factorial(deriv)
-        # minimum-norm solution of A c = rhs: the row `deriv` of pinv(A.T)
-        c = np.linalg.lstsq(A, rhs, rcond=None)[0] / (scale * delta) ** deriv
-        if 2 * pos == window_length - 1:
-            # centred window: lstsq leaves ~1-ulp asymmetries; exact (anti)symmetry lets correlate1d fold the pairs
-            c = 0.5 * (c + (-1) ** deriv * c[::-1])
-    c.setflags(write=False)
+    if deriv > polyorder:
+        return np.zeros(window_length)
+    Q, H = basis(window_length, polyorder)
+    d = _weights_at(Q, H, window_length, polyorder, deriv, np.array([pos]))[0]
+    c = (Q @ d) / (_scale(window_length) * delta) ** deriv
+    if 2 * pos == window_length - 1:
+        # centred window: exact (anti)symmetry lets correlate1d fold the pairs
+        c = 0.5 * (c + (-1) ** deriv * c[::-1])
     return c
 
 
-def edge_matrices(window_length, polyorder, deriv, delta):
-    """``(left, right)`` "interp"-edge maps, each ``(window_length // 2, window_length)``."""
+def _weights_at(Q, H, W, p, deriv, pos):
+    """``q_k^(deriv)`` at window positions `pos` (shape (m, p + 1)); rows of `Q` at sample points for deriv 0."""
+    if deriv == 0 and np.all(pos == np.round(pos)):
+        return Q[pos.astype(np.int64)]
+    return _evaluate(H, W, p, (pos - (W - 1) / 2.0) / _scale(W), deriv)
+
+
+def edge_maps(window_length, polyorder, deriv, delta):
+    """``(left, right)``: the "interp" edges are ``(x[:W] @ Q) @ left.T`` and ``(x[-W:] @ Q) @ right.T``.
+
+    ``Q`` is ``basis(window_length, polyorder)[0]``.
+
+    ``left``/``right`` are ``(window_length // 2, polyorder + 1)``: the
+    `deriv`-th derivative of each basis polynomial at the first/last
+    ``window_length // 2`` points, divided by ``(s * delta)**deriv``.
+    Memory ``(window_length + window_length // 2 * 2) * (polyorder + 1)``
+    floats, never ``window_length**2``.
+    """
     key = ("edges", window_length, polyorder, deriv, float(delta))
 
     def build():
-        h = window_length // 2
-        rows = [coeffs_dot(window_length, polyorder, deriv, delta, float(i)) for i in range(h)]
-        left = np.stack(rows) if rows else np.zeros((0, window_length))
-        rows = [coeffs_dot(window_length, polyorder, deriv, delta, float(window_length - h + k)) for k in range(h)]
-        right = np.stack(rows) if rows else np.zeros((0, window_length))
-        left.setflags(write=False)
-        right.setflags(write=False)
-        return left.reshape(h, window_length), right.reshape(h, window_length)
+        W, p = window_length, polyorder
+        h = W // 2
+        Q, H = basis(W, p)
+        if deriv > p:
+            return np.zeros((h, p + 1)), np.zeros((h, p + 1))
+        f = 1.0 / (_scale(W) * delta) ** deriv
+        left = _weights_at(Q, H, W, p, deriv, np.arange(h, dtype=np.float64)) * f
+        right = _weights_at(Q, H, W, p, deriv, np.arange(W - h, W, dtype=np.float64)) * f
+        return np.ascontiguousarray(left), np.ascontiguousarray(right)
 
     return _frozen(key, build)
 

@@ -103,9 +103,13 @@ def check_monotonic(values, name, *, min_points=2):
     """`values` as a float64 1-D array, strictly increasing or strictly decreasing.
 
     Raises ``ValueError`` for fewer than `min_points` points, non-finite
-    values, or a turn or repeat (naming the index and the two values).
+    values, or a turn or repeat (naming the index and the two values), and
+    ``TypeError`` for complex or non-numeric values.
     """
-    v = np.asarray(values, dtype=np.float64)
+    v = np.asarray(values)
+    if v.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be real numbers; got dtype {v.dtype}")
+    v = v.astype(np.float64, copy=False)
     if v.ndim != 1 or v.shape[0] < min_points:
         raise ValueError(f"{name} must be 1-D with at least {min_points} points; got shape {v.shape}")
     if not np.all(np.isfinite(v)):

@@ -44,12 +44,16 @@ class HostDeviceCopyError(FieldconvError, TypeError):
 
 
 class FileFormatError(FieldconvError, ValueError):
-    """A file is truncated, corrupt, or does not hold what it must.
+    """A file cannot be read faithfully: truncated, corrupt, inconsistent or not what it must be.
 
-    Raised for a file that is not HDF5 or is truncated, a checksum
-    (fletcher32) mismatch, a missing group, dataset or attribute, a dataset
-    of the wrong shape or dtype, units that do not parse or have the wrong
-    dimension, and counts that disagree with the header.  The message starts
+    Raised by the readers of :mod:`fieldconv.io` instead of returning
+    different data: a file that is not HDF5 or is truncated, a failed
+    checksum (HDF5's fletcher32, the CRC-32 of spectrum files fieldconv
+    writes), a missing end marker (``##END=`` in JCAMP-DX, ``# end`` in
+    fieldconv CSV), a missing group, dataset or attribute, a dataset of the
+    wrong shape or dtype, units that do not parse or have the wrong
+    dimension, counts or headers that contradict the data, bytes that are
+    not text.  The message starts
     with the file and the dataset, then says what is wrong, so that a batch
     log names the culprit.  Subclasses :class:`ValueError` (bad input).
 

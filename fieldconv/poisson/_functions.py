@@ -42,7 +42,7 @@ def _solver_for(density, spacing, bc, kernel, green, order, points, scheme, diff
     )
     greens = solver_cache.get(key)
     if greens is not None:
-        solver._green_hat, solver._force_hat = greens
+        solver._green_hat, solver._force_hat, solver._scales = greens
     return solver, key
 
 
@@ -51,7 +51,7 @@ def _freeze(spacing):
 
 
 def _remember(key, solver):
-    greens = (solver._green_hat, solver._force_hat)
+    greens = (solver._green_hat, solver._force_hat, solver._scales)
     nbytes = sum(int(a.nbytes) for a in (greens[0], *(greens[1] or ())) if a is not None)
     if solver_cache.get(key, count=False) is not None:
         solver_cache.discard(key)
@@ -94,14 +94,18 @@ def solve_poisson(
     -------
     array or Quantity, same shape, float32 for float32/float16 input else float64
         The potential; with units ``[G][density][spacing]**2`` (thin-disk:
-        ``**1``) when any input has units.
+        ``**1``) when any input has units, in SI (``m2 / s2``) where that
+        product mixes units of one dimension (astropy's SI ``G`` with
+        solMass/pc**3 and kpc), see :class:`PoissonSolver`.
 
     Raises
     ------
     ValueError
         Non-finite density, bad spacing (or one that is not a length), bad
         choice, kernel not defined in this dimension, density with ndim not
-        in 1..3 or an axis < 2, a density unit that is not a mass density.
+        in 1..3 or an axis < 2, a density unit that is not a mass density; a
+        Green's function or potential that overflows the working dtype
+        (float32 beyond 3.4e38: an error, never inf/NaN garbage).
     TypeError
         Complex density; float16 density with ``bc="isolated"``.
     NotImplementedError

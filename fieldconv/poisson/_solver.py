@@ -1,5 +1,6 @@
 """The reusable Poisson solver: one grid, its Green's functions (owned), scratch buffers."""
 
+import contextlib
 import math
 
 import numpy as np
@@ -14,7 +15,8 @@ from ..backend import get_backend
 from ._isolated import isolated_kernel_hat
 from ._periodic import axis_shape, derivative_symbol, periodic_green
 
-__all__ = ["PoissonSolver", "KERNELS", "PERIODIC_GREENS", "ISOLATED_GREENS", "default_G", "density_dimension"]
+__all__ = ["PoissonSolver", "KERNELS", "PERIODIC_GREENS", "ISOLATED_GREENS", "default_G", "density_dimension",
+           "simplified_unit"]
 
 KERNELS = ("newton", "log", "thin-disk")
 PERIODIC_GREENS = ("continuous", "discrete", "optimal")
@@ -30,6 +32,36 @@ def default_G(G, *units):
     from astropy import constants
 
     return constants.G
+
+
+def simplified_unit(unit):
+    """``(unit, factor)``: `unit` as given, or in SI when it mixes units of one dimension (kg and solMass, m and pc).
+
+    ``G`` in SI (astropy's) times a density in solar masses per cubic parsec
+    times a spacing in kpc gives ``m3 solMass / (kg pc s2)``-like products
+    that do not cancel; they come back in SI (``m2 / s2``) with the values
+    multiplied by `factor` (float64, folded into the Green's function so no
+    pass over the result is added).  A product whose units of each
+    dimension agree (and cancel as far as they can) is kept as it is, e.g.
+    ``km2 / s2`` for G in ``pc km2 / (s2 solMass)`` with solMass/pc**3 and pc.
+    """
+    if unit is None:
+        return None, 1.0
+    import astropy.units as u
+
+    seen = {}
+    for base in getattr(unit, "bases", [unit]):
+        seen.setdefault(str(u.Unit(base).physical_type), set()).add(base)
+    if getattr(unit, "scale", 1.0) == 1.0 and all(len(v) == 1 for v in seen.values()):
+        return unit, 1.0
+    si = unit.si
+    target = u.CompositeUnit(1, si.bases, si.powers) if si.bases else u.dimensionless_unscaled
+    return target, float(unit.to(target))
+
+
+def _overflow_checked(check):
+    """NumPy's overflow warnings off where the result is checked (and an overflow raises) afterwards."""
+    return np.errstate(over="ignore", invalid="ignore") if check else contextlib.nullcontext()
 
 
 def density_dimension(kernel, ndim):
@@ -80,7 +112,11 @@ class PoissonSolver:
     Quantity (mass per length**3 in 3-D, per length**2 for the 2-D kernels,
     per length in 1-D, when `G` has units) and returns the potential in
     ``G.unit * density.unit * spacing.unit**2`` (thin disk: ``**1``);
-    forces carry one more ``1 / spacing.unit``.
+    forces carry one more ``1 / spacing.unit``.  A product that mixes units
+    of one dimension (astropy's SI ``G`` with a density in solMass/pc**3 and
+    a spacing in kpc) comes back in SI: ``m2 / s2`` for the potential of a
+    3-D solve, ``m / s2`` for its forces (:func:`simplified_unit`; the
+    factor is folded into the Green's function).
 
     Raises
     ------
@@ -175,6 +211,7 @@ class PoissonSolver:
             self.fft_shape = tuple(2 * n for n in self.shape)
         self._green_hat = None
         self._force_hat = None
+        self._scales = (1.0, 1.0)  # unit factors folded into _green_hat and _force_hat
         self._octants = {}  # isolated: real-space kernel tables shared by the potential and force kernels
         self._pad = None
         self._buffers = {}
@@ -214,39 +251,61 @@ class PoissonSolver:
         if self._green_hat is not None and self._force_hat is not None:
             self._octants = {}  # both kernels built: the tables are not needed again
 
+    def _use_scales(self, scales):
+        """Fold the unit factors `scales` (potential, forces) into the Green's functions, rebuilding if they changed."""
+        if scales != self._scales:
+            self._green_hat = None
+            self._force_hat = None
+            self._scales = scales
+
+    def _to_working(self, m, what):
+        """Host table `m` (float64/complex128) on the backend in the working precision, refused if it overflows it."""
+        be = self.backend
+        real = np.float32 if self.dtype == np.float32 else np.float64
+        big = float(np.max(np.abs(m))) if m.size else 0.0
+        if not big <= float(np.finfo(real).max):
+            raise ValueError(
+                f"the {what} of this grid overflows {np.dtype(real).name} (max |value| {big:.3g} > "
+                f"{float(np.finfo(real).max):.3g}, from spacing {self.spacing} and G {self.G:g}): the result would "
+                "be inf or NaN; use float64 or rescale the spacing, G or the units"
+            )
+        if np.iscomplexobj(m):
+            return be.asarray(m.astype(np.complex64 if real == np.float32 else np.complex128), copy=True)
+        return be.xp.astype(be.asarray(m, copy=True), be.dtype(self.dtype))
+
     def _cached_green(self):
         if self._green_hat is None:
-            be = self.backend
-            # the 1/N of the inverse FFT is folded in: irfftn runs with norm="forward" (no scaling pass)
-            g = self._green_host() / math.prod(self.fft_shape)
-            self._green_hat = be.xp.astype(be.asarray(g, copy=True), be.dtype(self.dtype))
+            # the 1/N of the inverse FFT is folded in: irfftn runs with norm="forward" (no scaling pass), and so
+            # is the unit factor; all in float64 on the host, then checked against the working range
+            g = self._green_host() * (self._scales[0] / math.prod(self.fft_shape))
+            self._green_hat = self._to_working(g, "Green's function")
             self._release_octants()
         return self._green_hat
 
     def _cached_forces(self):
         if self._force_hat is None:
-            be, nd = self.backend, self.ndim
-            cdt = np.complex64 if self.dtype == np.float32 else np.complex128
+            nd = self.ndim
+            phi_scale, force_scale = self._scales
             hats = []
             for a in range(nd):
                 if self.bc == "isolated":
                     m = self.G * isolated_kernel_hat(
                         self.kernel, self.shape, self.spacing, self.green, a,
                         None if self.differencing == "spectral" else self.order, octants=self._octants,
-                    ) / math.prod(self.fft_shape)
+                    ) * (force_scale / math.prod(self.fft_shape))
                 else:
-                    # F_a = -i d_a(k) phi_hat, as a 1-D factor on axis a (host complex)
+                    # F_a = -i d_a(k) phi_hat, as a 1-D factor on axis a (host complex); phi_hat carries phi_scale
                     d = derivative_symbol(self.shape[a], self.spacing[a], order=self.order,
                                           differencing=self.differencing, rfft=a == nd - 1)
-                    m = (-1j * d).reshape(axis_shape(a, nd))
-                hats.append(be.asarray(m.astype(cdt), copy=True))
+                    m = (-1j * (force_scale / phi_scale) * d).reshape(axis_shape(a, nd))
+                hats.append(self._to_working(m, "force kernel"))
             self._force_hat = hats
             self._release_octants()
         return self._force_hat
 
     # ----------------------------------------------------------------- solves
     def _check_density(self, density):
-        """(density in the working dtype on the backend, potential unit)."""
+        """(density in the working dtype on the backend, (potential unit, force unit))."""
         density, dunit = strip(density, "density")
         if dunit is not None and self._G_unit is not None:
             import astropy.units as u
@@ -258,7 +317,9 @@ class PoissonSolver:
                     f"{self.ndim}-D {self.kernel!r} solve with G in physical units; got {dunit}"
                 )
         power = 1 if self.kernel == "thin-disk" else 2
-        unit = product(self._G_unit, dunit, (self._length_unit, power))
+        unit, phi_scale = simplified_unit(product(self._G_unit, dunit, (self._length_unit, power)))
+        funit, f_scale = simplified_unit(product(unit, (self._length_unit, -1)))
+        self._use_scales((phi_scale, phi_scale * f_scale))
         be = self.backend
         src = be.asarray(density)
         if tuple(src.shape) != self.shape:
@@ -268,7 +329,7 @@ class PoissonSolver:
             raise TypeError("density dtype float16 is not supported for an isolated solve; cast it to float32")
         if src.dtype != be.dtype(self.dtype):
             src = be.xp.astype(src, be.dtype(self.dtype))  # the solver's working dtype
-        return src, unit
+        return src, (unit, funit)
 
     def _check_finite(self, src, X):
         """NaN/inf anywhere in the source makes the k = 0 mode (the sum) non-finite: a free check."""
@@ -281,6 +342,16 @@ class PoissonSolver:
                 "rescale it or use float64"
             )
         raise ValueError("density must be finite; it contains NaN or inf")
+
+    def _check_result(self, res, what):
+        """A finite density whose potential overflows the working dtype: an error, never a silent inf/NaN mix."""
+        xp = self.backend.xp
+        if not bool(xp.all(xp.isfinite(res))):
+            raise ValueError(
+                f"the {what} overflows {np.dtype(self.dtype).name} (some values exceed "
+                f"{float(np.finfo(self.dtype).max):.3g}); use float64 or rescale the density, spacing or G"
+            )
+        return res
 
     def _fft_out(self, kind):
         """Cached scratch for backends that transform into `out` directly (elsewhere `out` is a copy)."""
@@ -340,7 +411,8 @@ class PoissonSolver:
         check_finite : bool
             Raise on NaN/inf in the density (checked for free on the k = 0
             mode of the transform; the density is read again only to word the
-            error).
+            error), and on a potential that overflows the working dtype (one
+            pass over the result, ~1 % of the solve).
 
         Returns
         -------
@@ -352,7 +424,8 @@ class PoissonSolver:
         ------
         ValueError
             Wrong shape, non-finite density, a density unit that is not a
-            mass density of the grid's dimension.
+            mass density of the grid's dimension; a Green's function or a
+            potential that overflows the working dtype (float32: 3.4e38).
         TypeError
             float16 density in an isolated solve; complex density.
 
@@ -366,10 +439,14 @@ class PoissonSolver:
         >>> round(float(phi[4, 4, 0]), 6)  # -G m <1/r> over the cell, about -1/4 at r = 4
         -0.249986
         """
-        src, unit = self._check_density(density)
+        src, (unit, _) = self._check_density(density)
         X = self._forward(src, check_finite)
-        X = self._mul(X, self._cached_green())
-        return attach(self._inverse(X), unit)
+        with _overflow_checked(check_finite):
+            X = self._mul(X, self._cached_green())
+            phi = self._inverse(X)
+        if check_finite:
+            self._check_result(phi, "potential")
+        return attach(phi, unit)
 
     @renamed(source="density")
     def forces(self, density, *, check_finite=True):
@@ -422,19 +499,24 @@ class PoissonSolver:
         >>> phi.shape, f.shape
         ((8,), (8,))
         """
-        src, unit = self._check_density(density)
+        src, (unit, funit) = self._check_density(density)
         X = self._forward(src, check_finite)
         out_phi = None
         hats = self._cached_forces()
-        if self.bc == "periodic":
-            X = self._mul(X, self._cached_green())
-            res = [self._inverse(X * m) for m in hats]
-            if potential:
-                out_phi = self._inverse(X)
-        else:
-            res = [self._inverse(X * m) for m in hats]
-            if potential:
-                out_phi = self._inverse(self._mul(X, self._cached_green()))
-        funit = product(unit, (self._length_unit, -1))
+        with _overflow_checked(check_finite):
+            if self.bc == "periodic":
+                X = self._mul(X, self._cached_green())
+                res = [self._inverse(X * m) for m in hats]
+                if potential:
+                    out_phi = self._inverse(X)
+            else:
+                res = [self._inverse(X * m) for m in hats]
+                if potential:
+                    out_phi = self._inverse(self._mul(X, self._cached_green()))
+        if check_finite:
+            for r in res:
+                self._check_result(r, "force")
+            if out_phi is not None:
+                self._check_result(out_phi, "potential")
         return attach(out_phi, unit) if out_phi is not None else None, attach_all(tuple(res), funit)
 

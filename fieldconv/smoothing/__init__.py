@@ -5,19 +5,21 @@ derivative) at a chosen position of the least-squares polynomial of degree
 ``polyorder`` fitted to the ``window_length`` samples around it.  On a
 uniform grid the fit is linear in the data and the same for every window, so
 the filter is a correlation with a fixed kernel, computed once in float64
-(:func:`savgol_coeffs`)::
+(:func:`savgol_coeffs`, from a basis of polynomials orthonormal on the
+window: stable and linear in memory for any window length)::
 
     y[i] = sum_j c_dot[j] * x[i + j - pos]        (use="dot" order)
 
 :func:`savgol_filter` is a drop-in for :func:`scipy.signal.savgol_filter`
 (same positional order, defaults, modes and results to rounding) running on
-:func:`fieldconv.convolution.correlate1d`, so it runs on every backend
-(NumPy/pyFFTW with a compiled FIR, CuPy and any array-API namespace with
-generic code).  The ``"interp"`` edges are fixed linear maps: output ``i <
-window_length // 2`` is ``savgol_coeffs(pos=i, use="dot")`` dotted with the
-first window (and symmetrically at the end), a small precomputed matrix, so
-no least-squares problem is solved per call and a NaN in an edge window
-gives NaN there (scipy 1.17 raises ``LinAlgError``).
+:func:`fieldconv.convolution.correlate` (direct sums or, for long windows,
+an FFT, by the engine's cost model), so it runs on every backend
+(NumPy/pyFFTW with compiled FIRs, CuPy and any array-API namespace with
+generic code).  The ``"interp"`` edges are the polynomial fitted to the
+first/last window (its projection on the orthonormal basis), evaluated at
+the edge points: no least-squares problem is solved per call, memory stays
+linear in the window, and a NaN in an edge window gives NaN there (scipy
+1.17 raises ``LinAlgError``).
 
 Beyond scipy: the window as a physical width (:func:`window_length_from_width`,
 or a Quantity `window_length` with a Quantity `delta`), NaN-aware smoothing

@@ -9,7 +9,7 @@ from .._dtypes import result_dtype
 from .._units import attach, product, strip
 from .._validate import one_axis
 from ..backend import get_backend
-from ..convolution import correlate1d
+from ..convolution import correlate
 
 __all__ = ["savgol_filter_nan"]
 
@@ -56,8 +56,9 @@ def savgol_filter_nan(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, 
     ``m_j = 1`` (valid) or 0 (NaN, or outside the data) solves
     ``G a = b`` with ``G[k, l] = sum_j m_{i+j} t_j**(k+l)`` and
     ``b[k] = sum_j m_{i+j} x_{i+j} t_j**k``, ``t_j = j / h`` for
-    ``j = -h..h``; both are correlations (:func:`fieldconv.convolution.correlate1d`,
-    zero-padded), then one batched ``(p+1) x (p+1)`` solve.  Without NaN it
+    ``j = -h..h``; both are correlations (:func:`fieldconv.convolution.correlate`
+    along `axis`, zero-padded: direct sums, or an FFT for long windows), then
+    one batched ``(p+1) x (p+1)`` solve.  Without NaN it
     equals :func:`savgol_filter` away from the edges; at the edges the window
     is truncated (samples beyond the data count as missing) instead of
     scipy's "interp" extrapolation.
@@ -95,11 +96,16 @@ def savgol_filter_nan(x, window_length, polyorder, deriv=0, delta=1.0, axis=-1, 
     h = window_length // 2
     t = np.arange(-h, h + 1, dtype=np.float64) / max(h, 1)
     p = polyorder
-    if deriv > p:
-        res = xp.where(valid, xp.zeros_like(x64), x64) if not fill else xp.zeros_like(x64)
+    if deriv > p:  # the fit's derivative is 0 where there is a fit (polyorder + 1 valid samples), else NaN
+        count = correlate(m, np.ones(window_length), mode="constant", axes=(ax,), backend=be)
+        res = xp.where(count >= (p + 0.5), xp.zeros_like(x64), xp.full_like(x64, float("nan")))
+        if not fill:
+            res = xp.where(valid, res, xp.full_like(x64, float("nan")))
         return attach(xp.astype(res, be.dtype(dt)), unit)
-    M = [correlate1d(m, t**k, ax, mode="constant", backend=be) for k in range(2 * p + 1)]
-    B = [correlate1d(xz, t**k, ax, mode="constant", backend=be) for k in range(p + 1)]
+    # moment sums over each window (zero outside the data): the engine sums them directly, or by FFT for long
+    # windows (the data hold no NaN any more)
+    M = [correlate(m, t**k, mode="constant", axes=(ax,), backend=be) for k in range(2 * p + 1)]
+    B = [correlate(xz, t**k, mode="constant", axes=(ax,), backend=be) for k in range(p + 1)]
     G = xp.stack([xp.stack([M[k + l] for l in range(p + 1)], axis=-1) for k in range(p + 1)], axis=-2)
     b = xp.stack(B, axis=-1)
     count = M[0]

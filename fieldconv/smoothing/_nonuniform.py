@@ -19,6 +19,8 @@ def _nonuniform_coeffs(xv, window_length, polyorder, deriv):
     h = window_length // 2
     start = np.clip(np.arange(n) - h, 0, n - window_length)
     idx = start[:, None] + np.arange(window_length)[None, :]
+    if deriv > polyorder:  # scipy's rule (and savgol_filter's): the derivative of a lower-degree fit is 0
+        return idx, np.zeros((n, window_length))
     dx = xv[idx] - xv[:, None]
     scale = np.max(np.abs(dx), axis=1, keepdims=True)
     scale[scale == 0] = 1.0

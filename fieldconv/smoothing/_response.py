@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from .._units import attach, is_quantity, product, strip
+from .._units import attach, product, strip, strip_like
 from .._validate import check_int, check_positive
 from ._filter import savgol_coeffs, window_length_from_width
 
@@ -107,7 +107,9 @@ def suggest_window(fwhm=None, spacing=1.0, *, resolution=None, polyorder=2):
     Raises
     ------
     ValueError
-        Neither `fwhm` nor `resolution` given; non-positive values.
+        Neither `fwhm` nor `resolution` given; non-positive values; a
+        Quantity `fwhm` or `resolution` whose unit does not convert to the
+        unit of `spacing`, or with a plain `spacing`.
 
     Notes
     -----
@@ -136,9 +138,7 @@ def suggest_window(fwhm=None, spacing=1.0, *, resolution=None, polyorder=2):
     def _val(name, v):
         if v is None:
             return 0.0
-        if is_quantity(v):
-            v = v.to_value(sunit) if sunit is not None else v.value
-        return check_positive(name, v)
+        return check_positive(name, strip_like(v, name, sunit))
 
     width = math.hypot(_val("fwhm", fwhm), _val("resolution", resolution))
     spacing = check_positive("spacing", abs(float(spacing)))

@@ -2,11 +2,12 @@
 
 import numpy as np
 
+from .._dtypes import result_dtype
 from .._units import attach, is_quantity, strip
-from .._validate import check_choice, check_int, check_monotonic, check_positive
+from .._validate import as_axes, check_choice, check_int, check_monotonic, check_positive
 
-__all__ = ["SpectralAxis", "Spectrum", "interp", "convert_spectrum", "as_axis", "positions", "samples_last",
-           "same_unit", "KINDS"]
+__all__ = ["SpectralAxis", "Spectrum", "interp", "convert_spectrum", "as_axis", "positions", "as_data",
+           "samples_last", "same_unit", "KINDS"]
 
 #: Kinds of spectral axis.
 KINDS = ("wavenumber", "wavelength", "frequency", "raman_shift")
@@ -199,13 +200,22 @@ class Spectrum:
     Parameters
     ----------
     axis : SpectralAxis
-    y : array_like, shape (..., n)
-        Ordinates; the last axis runs along `axis`.
+    y : array_like, shape (..., n), real
+        Ordinates; the last axis runs along `axis`.  Stored with the
+        package's dtype table (float32 stays float32, float16 becomes
+        float32, integers and booleans float64).
     y_unit : str, optional
         ``"absorbance"``, ``"transmittance"`` (fraction), ``"percent_transmittance"``,
         ``"reflectance"``, ``"intensity"`` or ``"arbitrary"`` (default).
     meta : dict, optional
         Free-form metadata (file header, sample names...).
+
+    Raises
+    ------
+    TypeError
+        `axis` not a SpectralAxis; `y` a Quantity, complex or not numeric.
+    ValueError
+        `y` whose last axis does not match the axis; an unknown `y_unit`.
 
     Examples
     --------
@@ -226,7 +236,8 @@ class Spectrum:
                 "y must be a plain array: a Spectrum's y_unit is a spectroscopic label "
                 f"({', '.join(self.Y_UNITS)}); got a Quantity in {y.unit}"
             )
-        y = np.asarray(y, dtype=np.float64)
+        y, dt = as_data(y, "y")
+        y = y.astype(dt, copy=False)
         if y.ndim == 0 or y.shape[-1] != len(axis):
             raise ValueError(f"y must have its last axis of length {len(axis)} (the axis); got shape {y.shape}")
         check_choice("y_unit", y_unit, self.Y_UNITS)
@@ -255,12 +266,30 @@ def positions(x, name):
     return check_monotonic(x, name), None
 
 
+def as_data(y, name="y"):
+    """``(y as a float64 host array, the result dtype)``: the dtype table; complex or non-numeric data raise.
+
+    Spectra are computed in float64 and returned in the dtype of the table
+    (float32 stays float32; a non-native byte order is accepted):
+    ``TypeError`` names `name` and the dtype for complex, string or date
+    data (no ComplexWarning, no dropped imaginary part).
+    """
+    a = np.asarray(y)
+    if a.dtype.byteorder not in "=|":  # big-endian data (e.g. from a FITS file): same values, native order
+        a = a.astype(a.dtype.newbyteorder("="))
+    dt = result_dtype(a.dtype, name=name)
+    return a.astype(np.float64, copy=False), dt
+
+
 def samples_last(y, axis, n):
-    """`y` as float64 with its spectral `axis` moved last; its length must be `n` (that of x)."""
-    ym = np.moveaxis(np.asarray(y, dtype=np.float64), axis, -1)
+    """``(y as float64 with its spectral axis moved last, the result dtype)``; the length must be `n` (that of x)."""
+    a, dt = as_data(y, "y")
+    if a.ndim == 0:
+        raise ValueError(f"y must have at least one dimension (the spectral axis); got a 0-d value {a!r}")
+    ym = np.moveaxis(a, as_axes(axis, a.ndim, name="axis")[0], -1)
     if ym.shape[-1] != n:
         raise ValueError(f"y must have {n} samples along axis {axis} (the length of x); got {ym.shape[-1]}")
-    return ym
+    return ym, dt
 
 
 def same_unit(x_new_ax, x_ax, x_new_vals):
@@ -294,12 +323,16 @@ def interp(x_new, x, y, *, axis=-1, fill_value=np.nan):
 
     Returns
     -------
-    ndarray, float64, shape of `y` with `axis` of length m, in `x_new`'s order.
+    ndarray, shape of `y` with `axis` of length m, in `x_new`'s order
+        float32 for float32/float16 `y`, float64 otherwise (computed in
+        float64).
 
     Raises
     ------
     ValueError
         Non-monotonic `x`, wrong length.
+    TypeError
+        Complex or non-numeric `y`.
 
     Notes
     -----
@@ -331,7 +364,7 @@ def interp(x_new, x, y, *, axis=-1, fill_value=np.nan):
     else:
         q = np.asarray(x_new, dtype=np.float64)
     y, yunit = strip(y, "y")
-    ym = samples_last(y, axis, xv.shape[0])
+    ym, dt = samples_last(y, axis, xv.shape[0])
     if xv[0] > xv[-1]:
         xv, ym = xv[::-1], ym[..., ::-1]
     qf = q.ravel()
@@ -340,8 +373,24 @@ def interp(x_new, x, y, *, axis=-1, fill_value=np.nan):
     out = ym[..., k] * (1 - t) + ym[..., k + 1] * t
     outside = (qf < xv[0]) | (qf > xv[-1]) | np.isnan(qf)
     out[..., outside] = fill_value
-    out = out.reshape(ym.shape[:-1] + q.shape)
+    out = out.reshape(ym.shape[:-1] + q.shape).astype(dt, copy=False)
     return attach(np.moveaxis(out, -1, axis) if q.ndim == 1 else out, yunit)
+
+
+def _dnu_dv(ax, values):
+    """``|d nu / d v|`` at `values` of an axis like `ax` (nu the absolute wavenumber in cm^-1).
+
+    Absolute spectral quantities are proportional (frequency) or reciprocal
+    (wavelength) to the wavenumber, so ``|d nu / d v| = |nu / v|``; a Raman
+    shift is the laser wavenumber minus nu: ``|d nu / d v|`` is the unit's
+    scale to cm^-1.
+    """
+    import astropy.units as u
+
+    if ax.kind == "raman_shift":
+        return np.full(np.shape(values), abs((1.0 * ax.unit).to_value(u.cm**-1)))
+    nu = u.Quantity(values, ax.unit).to_value(u.cm**-1, equivalencies=u.spectral())
+    return np.abs(nu / values)
 
 
 def convert_spectrum(axis, y, unit, *, n=None, kind=None, laser_wavelength=None, density=False, spectral_axis=-1):
@@ -361,7 +410,9 @@ def convert_spectrum(axis, y, unit, *, n=None, kind=None, laser_wavelength=None,
         As in :meth:`SpectralAxis.to` (Raman shifts).
     density : bool, optional
         True if `y` is a spectral density (per unit of the axis): the values
-        are multiplied by the Jacobian ``|d old / d new|``.  False (default)
+        are multiplied by the Jacobian ``|d old / d new|``, in closed form
+        (absolute spectral quantities are proportional or reciprocal to the
+        wavenumber).  False (default)
         for absorbance/transmittance, which are per-point quantities.
     spectral_axis : int, optional
         Axis of `y` along the spectrum (default -1).
@@ -373,9 +424,10 @@ def convert_spectrum(axis, y, unit, *, n=None, kind=None, laser_wavelength=None,
         THz, nm <-> um, Raman shift <-> absolute cm^-1); otherwise an even
         grid over the same range, running in the same direction as the
         converted values (index 0 stays at the same end of the spectrum).
-    y_new : ndarray, float64
+    y_new : ndarray
         `y` itself (converted) for affine conversions, otherwise linearly
-        interpolated onto the even grid.
+        interpolated onto the even grid; float32 for float32 `y`, float64
+        otherwise.
 
     Examples
     --------
@@ -388,12 +440,12 @@ def convert_spectrum(axis, y, unit, *, n=None, kind=None, laser_wavelength=None,
     """
     conv = axis.to(unit, kind=kind, laser_wavelength=laser_wavelength)
     y, yunit = strip(y, "y")
-    y = np.asarray(y, dtype=np.float64)
+    y, dt = as_data(y, "y")
     if axis._linear_to(conv):
         if density:
             jac = abs(axis.spacing / conv.spacing)
             y = y * jac
-        return conv, attach(y, yunit)
+        return conv, attach(y.astype(dt, copy=False), yunit)
     m = len(axis) if n is None else check_int("n", n, minimum=2)
     grid = np.linspace(conv.values[0], conv.values[-1], m)
     new = SpectralAxis(grid, conv.unit, kind=conv.kind, laser_wavelength=conv.laser_wavelength)
@@ -401,10 +453,11 @@ def convert_spectrum(axis, y, unit, *, n=None, kind=None, laser_wavelength=None,
     if density:
         old_at_new = new.to(axis.unit, kind="raman_shift" if axis.kind == "raman_shift" else None,
                             laser_wavelength=axis.laser_wavelength).values
-        jac = np.abs(np.gradient(old_at_new, grid))
+        # exact |d old / d new| = |d nu / d new| / |d nu / d old| (nu the absolute wavenumber)
+        jac = _dnu_dv(new, grid) / _dnu_dv(axis, old_at_new)
         shape = [1] * y_new.ndim
         shape[spectral_axis] = m
         y_new = y_new * jac.reshape(shape)
-    return new, attach(y_new, yunit)
+    return new, attach(y_new.astype(dt, copy=False), yunit)
 
 

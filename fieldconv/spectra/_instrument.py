@@ -10,9 +10,18 @@ import math
 
 import numpy as np
 
+from .._nan_policy import (
+    FFT_WEIGHT_FLOOR,
+    check_nan_policy,
+    inf_count,
+    nan_count,
+    normalised,
+    refuse_infinite,
+    refuse_nan,
+)
 from .._units import attach, strip, strip_like
-from .._validate import check_choice, check_positive
-from ._axis import interp, positions, same_unit, samples_last
+from .._validate import as_axes, check_choice, check_positive
+from ._axis import as_data, interp, positions, same_unit, samples_last
 
 __all__ = ["line_shape", "convolve_instrument", "resample", "LINE_SHAPES"]
 
@@ -90,12 +99,17 @@ def _line_shape(x, fwhm, shape):
     return L * np.sinc(L * x) ** 2
 
 
-def convolve_instrument(y, spacing, resolution, *, line_shape="gaussian", source_resolution=None, axis=-1):
+#: Why a NaN or inf reaches every output of the line-shape convolution.
+_FOURIER = "the line-shape convolution is a product in Fourier space"
+
+
+def convolve_instrument(y, spacing, resolution, *, line_shape="gaussian", source_resolution=None, axis=-1,
+                        nan_policy="propagate", preserve_nan=False):
     """Convolve uniformly sampled spectra with an instrument line shape.
 
     Parameters
     ----------
-    y : array_like, shape (..., n, ...)
+    y : array_like or Quantity, shape (..., n, ...), real
         Spectra on a uniform grid along `axis`.
     spacing : float or Quantity
         Grid spacing (sign ignored).
@@ -110,16 +124,34 @@ def convolve_instrument(y, spacing, resolution, *, line_shape="gaussian", source
         is treated as infinitely resolved).
     axis : int, optional
         Spectral axis of `y` (default -1).
+    nan_policy : {"propagate", "interpolate", "raise"}, optional
+        What NaN samples (masked points) do; the vocabulary of
+        :func:`fieldconv.convolve`.  "propagate" (default): every output
+        sees every sample (a product in Fourier space), so a NaN would make
+        the whole spectrum NaN: ``ValueError`` instead.  "interpolate":
+        normalised convolution, NaN samples are left out and each output is
+        the ILS-weighted mean of the valid samples (NaN where they weigh
+        less than sqrt(eps) of the line shape: deep inside a gap).  "raise":
+        ``ValueError`` for any NaN.
+    preserve_nan : bool, optional
+        With "interpolate": put NaN back at the NaN samples (default False:
+        they are filled).
 
     Returns
     -------
-    ndarray, float64, same shape as `y`
+    ndarray, same shape as `y`
+        float32 for float32/float16 `y`, float64 otherwise (computed in
+        float64); a Quantity `y` keeps its unit.
 
     Raises
     ------
     ValueError
         Non-positive widths; ``source_resolution >= resolution`` (a filter
-        cannot sharpen a spectrum).
+        cannot sharpen a spectrum); an empty spectral axis; NaN under
+        "propagate" or "raise"; infinite values (under any policy: they would
+        make every output NaN); an unknown `nan_policy`.
+    TypeError
+        Complex or non-numeric `y`.
 
     Notes
     -----
@@ -130,7 +162,9 @@ def convolve_instrument(y, spacing, resolution, *, line_shape="gaussian", source
     stays mirror-symmetric, and ``A(0) = 1`` conserves the sum over the
     period: ``sum(out) == sum(y)`` to rounding for every line shape (what
     leaks past an edge is reflected back, including the slowly decaying
-    sinc tails).
+    sinc tails).  "interpolate" is ``S(y0) / S(valid)`` with ``S`` this
+    convolution, ``y0`` the spectrum with NaN set to 0 and ``valid`` its 0/1
+    mask (:mod:`fieldconv._nan_policy`, shared with the other operators).
 
     Examples
     --------
@@ -141,6 +175,10 @@ def convolve_instrument(y, spacing, resolution, *, line_shape="gaussian", source
     >>> out = convolve_instrument(band, 0.5, 8.0, line_shape="sinc2")
     >>> bool(abs(out.sum() - band.sum()) < 1e-10 * band.sum())
     True
+    >>> masked = band.copy(); masked[150:160] = np.nan
+    >>> filled = convolve_instrument(masked, 0.5, 8.0, nan_policy="interpolate")
+    >>> bool(np.all(np.isfinite(filled)))
+    True
     """
     from scipy import fft as sfft
 
@@ -148,6 +186,7 @@ def convolve_instrument(y, spacing, resolution, *, line_shape="gaussian", source
     spacing = check_positive("spacing", abs(float(spacing)))
     resolution = check_positive("resolution", float(strip_like(resolution, "resolution", sunit)))
     shape = _shape(line_shape)
+    nan_policy = check_nan_policy(nan_policy)
     if source_resolution is not None:
         source_resolution = strip_like(source_resolution, "source_resolution", sunit)
         source_resolution = check_positive("source_resolution", float(source_resolution))
@@ -157,19 +196,37 @@ def convolve_instrument(y, spacing, resolution, *, line_shape="gaussian", source
                 f"{source_resolution}: a line-shape filter cannot sharpen a spectrum"
             )
     y, yunit = strip(y, "y")
-    y = np.asarray(y, dtype=np.float64)
-    ym = np.moveaxis(y, axis, -1)
+    y, dt = as_data(y, "y")
+    if y.ndim == 0:
+        raise ValueError(f"y must have at least one dimension (the spectral axis); got a 0-d value {y!r}")
+    ax = as_axes(axis, y.ndim, name="axis")[0]
+    ym = np.moveaxis(y, ax, -1)
     n = ym.shape[-1]
-    yp = np.concatenate([ym, ym[..., ::-1]], axis=-1)  # period 2n, mirror-symmetric
+    if n == 0:
+        raise ValueError(f"y must have at least one sample along axis {axis}; got shape {y.shape}")
+    refuse_infinite(inf_count(ym), "y", _FOURIER)
+    nnan = nan_count(ym)
+    refuse_nan(nnan, nan_policy, "y", global_op=_FOURIER)
     N = 2 * n
     d = sfft.rfftfreq(N, spacing)
     A = _apodization(d, resolution, shape)
     if source_resolution is not None:
         As = _apodization(d, source_resolution, shape)
         A = np.divide(A, As, out=np.zeros_like(A), where=As > 0)
-    # the ILS is centred on its sample: the kernel is real and even, so A is real
-    out = sfft.irfft(sfft.rfft(yp, N, axis=-1) * A, N, axis=-1)[..., :n]
-    return attach(np.moveaxis(out, -1, axis), yunit)
+
+    def apply(a):
+        # period 2n, mirror-symmetric; the ILS is centred on its sample: the kernel is real and even, A real
+        ap = np.concatenate([a, a[..., ::-1]], axis=-1)
+        return sfft.irfft(sfft.rfft(ap, N, axis=-1) * A, N, axis=-1)[..., :n]
+
+    if nnan:  # nan_policy == "interpolate"
+        # the valid samples' weight comes out of an FFT round trip (noise ~ eps log2(N) sum|k|, k the kernel):
+        # below FFT_WEIGHT_FLOOR sum|k| the mean is not known to ~sqrt(eps): NaN there
+        tiny = FFT_WEIGHT_FLOOR * float(np.abs(sfft.irfft(A, N)).sum())
+        out = normalised(apply, ym, tiny=tiny, preserve_nan=preserve_nan)
+    else:
+        out = apply(ym)
+    return attach(np.moveaxis(out.astype(dt, copy=False), -1, ax), yunit)
 
 
 def _bin_edges(centres):
@@ -190,12 +247,51 @@ def _cumint(xa, ya, e):
     return C[..., k] + ya[..., k] * s + 0.5 * slope * s**2
 
 
-def resample(y, x, x_new, resolution=None, *, source_resolution=None, line_shape="gaussian", axis=-1):
+def _bin_average(xv, ym, qa):
+    """Mean of the piecewise-linear (xv, ym) over the bins of the ascending targets `qa` (NaN outside).
+
+    Non-finite samples act locally: a bin is NaN if a NaN sample (or both
+    +inf and -inf) has positive weight in it, +-inf if an infinite one
+    does, and otherwise the exact mean, as if the others were not there.
+    Sample ``i`` has positive weight in the bin ``(a, b)`` iff its hat
+    function's support ``(x[i-1], x[i+1])`` meets it.
+    """
+    if qa.shape[0] >= 2:
+        e = _bin_edges(qa)
+    else:
+        e = np.array([qa[0] - abs(xv[1] - xv[0]) / 2, qa[0] + abs(xv[1] - xv[0]) / 2])
+    ec = np.clip(e, xv[0], xv[-1])
+    finite = np.isfinite(ym)
+    all_finite = bool(np.all(finite))
+    F = _cumint(xv, ym if all_finite else np.where(finite, ym, 0.0), ec)
+    width = np.diff(ec)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.diff(F, axis=-1) / width
+    if not all_finite:
+        n = xv.shape[0]
+        lo = np.clip(np.searchsorted(xv, ec[:-1], side="right") - 1, 0, n - 1)  # first sample with weight
+        hi = np.clip(np.searchsorted(xv, ec[1:], side="left"), 0, n - 1)  # last sample with weight
+
+        def hits(flag):  # number of flagged samples in [lo, hi] of each bin
+            c = np.concatenate([np.zeros(flag.shape[:-1] + (1,), np.int64), np.cumsum(flag, axis=-1)], axis=-1)
+            return c[..., hi + 1] - c[..., lo]
+
+        pinf, ninf = hits(ym == np.inf), hits(ym == -np.inf)
+        out = np.where(pinf > 0, np.inf, out)
+        out = np.where(ninf > 0, -np.inf, out)
+        out = np.where((hits(np.isnan(ym)) > 0) | ((pinf > 0) & (ninf > 0)), np.nan, out)
+    outside = (qa < xv[0]) | (qa > xv[-1])
+    out[..., outside] = np.nan
+    return out
+
+
+def resample(y, x, x_new, resolution=None, *, source_resolution=None, line_shape="gaussian", axis=-1,
+             nan_policy="propagate"):
     """Put spectra on a new grid: degrade to `resolution`, then bin-average.
 
     Parameters
     ----------
-    y : array_like, shape (..., n, ...)
+    y : array_like or Quantity, shape (..., n, ...), real
         Spectra along `axis`.
     x : SpectralAxis, Quantity or array_like (n,)
         Their axis (any direction; may be non-uniform).
@@ -213,12 +309,35 @@ def resample(y, x, x_new, resolution=None, *, source_resolution=None, line_shape
         ILS family (default "gaussian").
     axis : int, optional
         Spectral axis of `y` (default -1).
+    nan_policy : {"propagate", "interpolate", "raise"}, optional
+        What NaN samples do (the vocabulary of :func:`fieldconv.convolve`).
+        "propagate" (default): the bin averaging is local, so a NaN makes
+        NaN exactly the target bins in which it has weight (the bins that
+        overlap its two neighbouring intervals); with a line-shape step
+        (`resolution` finer than the source) every output would see it:
+        ``ValueError``.  "interpolate": NaN samples are left out (the
+        piecewise-linear spectrum bridges them; with a line-shape step, the
+        normalised convolution of :func:`convolve_instrument`); target
+        points outside the valid samples are NaN.  "raise": ``ValueError``
+        for any NaN.  Infinite samples give +-inf in the bins they weigh in
+        without a line-shape step, and ``ValueError`` with one.
 
     Returns
     -------
-    ndarray, float64
-        Shape of `y` with `axis` of length m, in `x_new`'s order.  NaN at
-        target points outside the range of `x` (no extrapolation).
+    ndarray
+        Shape of `y` with `axis` of length m, in `x_new`'s order; float32
+        for float32/float16 `y`, float64 otherwise (computed in float64).
+        NaN at target points outside the range of `x` (no extrapolation).
+
+    Raises
+    ------
+    ValueError
+        Non-monotonic or non-finite `x`/`x_new`; wrong length of `y`;
+        non-positive resolutions; NaN under "raise" (or under "propagate"
+        with a line-shape step); infinite values with a line-shape step; an
+        unknown `nan_policy`.
+    TypeError
+        Complex or non-numeric `y`.
 
     Notes
     -----
@@ -232,6 +351,8 @@ def resample(y, x, x_new, resolution=None, *, source_resolution=None, line_shape
        ``sum_j y_new[j] (e_{j+1} - e_j)`` equals the integral of the
        (degraded) input over the covered range to rounding: band areas are
        conserved, unlike point interpolation, which aliases narrow bands.
+       Non-finite samples enter ``F`` as zeros, and the bins in which they
+       have weight are then set (NaN, +-inf), so nothing spreads further.
 
     Examples
     --------
@@ -243,43 +364,60 @@ def resample(y, x, x_new, resolution=None, *, source_resolution=None, line_shape
     >>> yn = resample(y, x, xn, resolution=8.0)
     >>> bool(abs(np.sum(yn) * 4.0 - 2 * np.sqrt(2 * np.pi)) < 1e-6)
     True
+    >>> y[200] = np.nan                               # one masked sample: one target bin
+    >>> int(np.isnan(resample(y, x, xn)).sum())
+    1
     """
     xv, xax = positions(x, "x")
     nv, nax = positions(x_new, "x_new")
     q = same_unit(nax, xax, nv)
+    nan_policy = check_nan_policy(nan_policy)
     y, yunit = strip(y, "y")
-    ym = samples_last(y, axis, xv.shape[0])
+    ym, dt = samples_last(y, axis, xv.shape[0])
+    nnan = nan_count(ym)
+    refuse_nan(nnan, nan_policy, "y")
     if xv[0] > xv[-1]:
         xv, ym = xv[::-1], ym[..., ::-1]
     xunit = None if xax is None else xax.unit
     if source_resolution is not None:
         source_resolution = check_positive(
             "source_resolution", float(strip_like(source_resolution, "source_resolution", xunit, ref_name="x")))
+    line_step = False
     if resolution is not None:
         resolution = check_positive("resolution", float(strip_like(resolution, "resolution", xunit, ref_name="x")))
-        if source_resolution is None or source_resolution < resolution:
-            d = np.diff(xv)
-            if not np.all(np.abs(d - d[0]) <= 1e-6 * d[0]):
-                h = min(float(np.median(d)) / 2, resolution / 8)
-                grid = np.linspace(xv[0], xv[-1], int(math.floor((xv[-1] - xv[0]) / h + 1e-9)) + 1)
-                ym = interp(grid, xv, ym)
-                xv = grid
-            ym = convolve_instrument(ym, xv[1] - xv[0], resolution, line_shape=line_shape,
-                                     source_resolution=source_resolution)
-    # bins of the target grid, in ascending order
+        line_step = source_resolution is None or source_resolution < resolution
+    if line_step:
+        refuse_infinite(inf_count(ym), "y", _FOURIER)
+        refuse_nan(nnan, nan_policy, "y", global_op=_FOURIER)
+        d = np.diff(xv)
+        if not np.all(np.abs(d - d[0]) <= 1e-6 * d[0]):
+            h = min(float(np.median(d)) / 2, resolution / 8)
+            grid = np.linspace(xv[0], xv[-1], int(math.floor((xv[-1] - xv[0]) / h + 1e-9)) + 1)
+            ym = interp(grid, xv, ym)  # a NaN sample makes NaN the grid points of its two intervals
+            xv = grid
+        ym = convolve_instrument(ym, xv[1] - xv[0], resolution, line_shape=line_shape,
+                                 source_resolution=source_resolution, nan_policy=nan_policy)
     order = np.argsort(q)
     qa = q[order]
-    if qa.shape[0] >= 2:
-        e = _bin_edges(qa)
+    if nnan and nan_policy == "interpolate" and not line_step:
+        out_a = _bin_average_valid(xv, ym, qa)
     else:
-        e = np.array([qa[0] - abs(xv[1] - xv[0]) / 2, qa[0] + abs(xv[1] - xv[0]) / 2])
-    ec = np.clip(e, xv[0], xv[-1])
-    F = _cumint(xv, ym, ec)
-    width = np.diff(ec)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out_a = np.diff(F, axis=-1) / width
-    outside = (qa < xv[0]) | (qa > xv[-1])
-    out_a[..., outside] = np.nan
+        out_a = _bin_average(xv, ym, qa)
     out = np.empty_like(out_a)
     out[..., order] = out_a
-    return attach(np.moveaxis(out, -1, axis), yunit)
+    return attach(np.moveaxis(out.astype(dt, copy=False), -1, axis), yunit)
+
+
+def _bin_average_valid(xv, ym, qa):
+    """:func:`_bin_average` of each spectrum through its non-NaN samples only (NaN outside them)."""
+    flat = ym.reshape(-1, ym.shape[-1])
+    out = np.full((flat.shape[0], qa.shape[0]), np.nan)
+    nan = np.isnan(flat)
+    clean = ~nan.any(axis=1)
+    if clean.any():
+        out[clean] = _bin_average(xv, flat[clean], qa)
+    for r in np.flatnonzero(~clean):
+        keep = ~nan[r]
+        if np.count_nonzero(keep) >= 2:
+            out[r] = _bin_average(xv[keep], flat[r, keep], qa)
+    return out.reshape(ym.shape[:-1] + qa.shape)

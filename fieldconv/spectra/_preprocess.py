@@ -7,7 +7,7 @@ import numpy as np
 from .._units import attach, strip
 from .._validate import check_choice, check_int, check_positive
 from ..filters import median_filter
-from ._axis import positions, samples_last
+from ._axis import as_data, positions, samples_last
 
 __all__ = [
     "transmittance_to_absorbance",
@@ -43,13 +43,16 @@ def transmittance_to_absorbance(transmittance, *, percent=False):
 
     Returns
     -------
-    ndarray, float64
+    ndarray
+        float32 for float32/float16 input, float64 otherwise.
 
     Raises
     ------
     ValueError
         Zero or negative transmittance (the log is undefined): the message
         gives the count.
+    TypeError
+        Complex or non-numeric input.
 
     Examples
     --------
@@ -59,7 +62,7 @@ def transmittance_to_absorbance(transmittance, *, percent=False):
     >>> transmittance_to_absorbance([50.0], percent=True).round(6)
     array([0.30103])
     """
-    t = np.asarray(strip(transmittance, "transmittance", "")[0], dtype=np.float64)  # u.percent -> fraction
+    t, dt = as_data(strip(transmittance, "transmittance", "")[0], "transmittance")  # u.percent -> fraction
     bad = int(np.sum(t <= 0))
     if bad:
         raise ValueError(
@@ -68,7 +71,7 @@ def transmittance_to_absorbance(transmittance, *, percent=False):
         )
     if percent:
         t = t / 100.0
-    return -np.log10(t)
+    return (-np.log10(t)).astype(dt, copy=False)
 
 
 def absorbance_to_transmittance(absorbance, *, percent=False):
@@ -80,9 +83,9 @@ def absorbance_to_transmittance(absorbance, *, percent=False):
     >>> absorbance_to_transmittance([0.0, 1.0], percent=True)
     array([100.,  10.])
     """
-    a = np.asarray(strip(absorbance, "absorbance", "")[0], dtype=np.float64)
+    a, dt = as_data(strip(absorbance, "absorbance", "")[0], "absorbance")
     t = 10.0 ** (-a)
-    return t * 100.0 if percent else t
+    return (t * 100.0 if percent else t).astype(dt, copy=False)
 
 
 
@@ -107,15 +110,19 @@ def correct_baseline(y, x, method="asls", *, axis=-1, **options):
 
     Returns
     -------
-    corrected : ndarray, float64, shape of `y`
-    baseline : ndarray, float64, shape of `y`
+    corrected : ndarray, shape of `y`
+    baseline : ndarray, shape of `y`
+        float32 for float32/float16 `y`, float64 otherwise (pybaselines
+        computes in float64).
 
     Raises
     ------
     ImportError
         pybaselines is not installed (``pip install pybaselines``).
     ValueError
-        Unknown method, non-monotonic `x`.
+        Unknown method, non-monotonic `x`, NaN or inf in `y`.
+    TypeError
+        Complex or non-numeric `y`.
 
     Examples
     --------
@@ -139,15 +146,36 @@ def correct_baseline(y, x, method="asls", *, axis=-1, **options):
     if fn is None or not callable(fn):
         raise ValueError(f"method must be a pybaselines.Baseline method (e.g. 'asls', 'arpls', 'rubberband'); got {method!r}")
     y, yunit = strip(y, "y")
-    ym = samples_last(y, axis, xv.shape[0])
+    ym, dt = samples_last(y, axis, xv.shape[0])
+    bad = int(np.count_nonzero(~np.isfinite(ym)))
+    if bad:
+        raise ValueError(
+            f"y contains {bad} NaN/inf value(s): correct_baseline fits every sample; drop or interpolate them first "
+            "(e.g. fieldconv.smoothing.savgol_filter_nan fills masked samples)"
+        )
     flat = ym.reshape(-1, xv.shape[0])
     base = np.empty_like(flat)
     for i, row in enumerate(flat):
         r = row[::-1] if xv[0] > xv[-1] else row
-        b = np.asarray(fn(r, **options)[0], dtype=np.float64)
+        b = _fit_baseline(fn, method, xv[::-1] if xv[0] > xv[-1] else xv, r, options)
         base[i] = b[::-1] if xv[0] > xv[-1] else b
     base = np.moveaxis(base.reshape(ym.shape), -1, axis)
-    return attach(np.moveaxis(ym, -1, axis) - base, yunit), attach(base, yunit)
+    corrected = (np.moveaxis(ym, -1, axis) - base).astype(dt, copy=False)
+    return attach(corrected, yunit), attach(base.astype(dt, copy=False), yunit)
+
+
+def _fit_baseline(fn, method, xa, r, options):
+    """One baseline; a rubber band of collinear points is the line itself (Qhull refuses a flat hull)."""
+    try:
+        return np.asarray(fn(r, **options)[0], dtype=np.float64)
+    except Exception as exc:
+        if method != "rubberband" or type(exc).__name__ != "QhullError":
+            raise
+        line = r[0] + (r[-1] - r[0]) * (xa - xa[0]) / (xa[-1] - xa[0])
+        # collinear to rounding (the lower convex hull of a line is the line): the spectrum is its own baseline
+        if np.all(np.abs(r - line) <= 64 * np.finfo(np.float64).eps * (np.abs(r).max() + np.abs(line).max())):
+            return r.copy()
+        raise ValueError(f"the rubber-band baseline failed ({exc.__class__.__name__}: degenerate hull)") from None
 
 
 _NORMS = ("snv", "minmax", "vector", "area")
@@ -171,13 +199,16 @@ def normalize(y, method="snv", *, axis=-1):
 
     Returns
     -------
-    ndarray, float64, shape of `y`
+    ndarray, shape of `y`
+        float32 for float32/float16 `y`, float64 otherwise.
 
     Raises
     ------
     ValueError
         Unknown method; spectra that are constant (snv, minmax) or zero
         (vector, area): the message gives how many.
+    TypeError
+        Complex or non-numeric `y`.
 
     Examples
     --------
@@ -189,7 +220,7 @@ def normalize(y, method="snv", *, axis=-1):
     array([0. , 0.5, 1. ])
     """
     check_choice("method", method, _NORMS)
-    y = np.asarray(y, dtype=np.float64)
+    y, dt = as_data(y, "y")
     if method == "snv":
         c = y - y.mean(axis=axis, keepdims=True)
         s = y.std(axis=axis, ddof=1, keepdims=True)
@@ -203,7 +234,7 @@ def normalize(y, method="snv", *, axis=-1):
     bad = int(np.sum(~(s > 0)))
     if bad:
         raise ValueError(f"cannot normalise with method={method!r}: {bad} spectra are constant, zero or contain NaN")
-    return c / s
+    return (c / s).astype(dt, copy=False)
 
 
 def despike(y, *, size=5, threshold=6.0, axis=-1, return_mask=False):
@@ -226,8 +257,9 @@ def despike(y, *, size=5, threshold=6.0, axis=-1, return_mask=False):
 
     Returns
     -------
-    ndarray, float64 (and the mask if asked)
+    ndarray (and the mask if asked)
         Spikes replaced by the running median; other points unchanged.
+        float32 for float32/float16 `y`, float64 otherwise.
 
     Examples
     --------
@@ -243,7 +275,7 @@ def despike(y, *, size=5, threshold=6.0, axis=-1, return_mask=False):
         raise ValueError(f"size must be odd; got {size}")
     threshold = check_positive("threshold", threshold)
     y, yunit = strip(y, "y")
-    y = np.asarray(y, dtype=np.float64)
+    y, dt = as_data(y, "y")
     sizes = [1] * y.ndim
     sizes[axis] = size
     med = median_filter(y, tuple(sizes), mode="reflect", backend="numpy")
@@ -254,7 +286,7 @@ def despike(y, *, size=5, threshold=6.0, axis=-1, return_mask=False):
     # fall back to the mean absolute deviation (x 1.2533 for a Gaussian sigma)
     sigma = np.where(sigma > 0, sigma, 1.2533 * np.mean(dev, axis=axis, keepdims=True))
     mask = np.abs(r) > threshold * np.where(sigma > 0, sigma, np.inf)
-    out = attach(np.where(mask, med, y), yunit)
+    out = attach(np.where(mask, med, y).astype(dt, copy=False), yunit)
     return (out, mask) if return_mask else out
 
 
@@ -270,7 +302,7 @@ def penetration_depth(wavenumber, *, n_crystal, n_sample, angle=45.0):
     ------
     ValueError
         No total internal reflection (``sin(theta) <= n2/n1``), or
-        non-positive inputs.
+        non-positive or non-finite inputs.
 
     Examples
     --------
@@ -289,8 +321,9 @@ def penetration_depth(wavenumber, *, n_crystal, n_sample, angle=45.0):
         )
     nu, nunit = strip(wavenumber, "wavenumber", "1 / cm")
     nu = np.asarray(nu, dtype=np.float64)
-    if np.any(nu <= 0):
-        raise ValueError(f"wavenumber must be positive; got {int(np.sum(nu <= 0))} values <= 0")
+    if not np.all(nu > 0) or not np.all(np.isfinite(nu)):
+        raise ValueError(f"wavenumber must be positive and finite; got {int(np.sum(~(nu > 0) | ~np.isfinite(nu)))} "
+                         "values that are not")
     depth = (1e4 / nu) / (2 * math.pi * n1 * math.sqrt(arg))
     if nunit is None:
         return depth
@@ -334,10 +367,10 @@ def atr_correction(y, wavenumber, *, reference_wavenumber=1000.0, axis=-1):
     if np.any(nu <= 0):
         raise ValueError(f"wavenumber must be positive; got {int(np.sum(nu <= 0))} values <= 0")
     y, yunit = strip(y, "y")
-    y = np.asarray(y, dtype=np.float64)
+    y, dt = as_data(y, "y")
     shape = [1] * y.ndim
     shape[axis] = nu.shape[0]
-    return attach(y * (nu / ref).reshape(shape), yunit)
+    return attach((y * (nu / ref).reshape(shape)).astype(dt, copy=False), yunit)
 
 
 def atmospheric_mask(x, regions=("co2", "h2o")):
@@ -390,7 +423,8 @@ def mask_atmospheric(y, x, regions=("co2", "h2o"), *, axis=-1):
     """
     m = atmospheric_mask(x, regions)
     y, yunit = strip(y, "y")
-    y = np.array(y, dtype=np.float64, copy=True)
+    y, dt = as_data(y, "y")
+    y = y.astype(dt, copy=True)
     shape = [1] * y.ndim
     shape[axis] = m.shape[0]
     y[np.broadcast_to(m.reshape(shape), y.shape)] = np.nan

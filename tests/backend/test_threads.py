@@ -48,13 +48,13 @@ def spy(monkeypatch):
                          (_compiled_paint, "scan"), (_compiled_readout, "readout_kernel"),
                          (stencil_compiled, "apply_taps"), (stencil_compiled, "apply_star3d")):
         wrap(module, name)
-    edges = sg_filter._interp_edges_host
+    edges = sg_filter._interp_edges
 
     def blas_edges(*args):
         seen["blas"].append(_blas_threads())
         return edges(*args)
 
-    monkeypatch.setattr(sg_filter, "_interp_edges_host", blas_edges)
+    monkeypatch.setattr(sg_filter, "_interp_edges", blas_edges)
     return seen
 
 

@@ -88,9 +88,13 @@ def test_jcamp_write_read_roundtrip_and_errors(tmp_path):
     assert t.y_unit == "transmittance"
     bad = tmp_path / "bad.jdx"
     bad.write_text(p.read_text().replace("##XUNITS=1/CM", "##XUNITS=FURLONGS"))
+    with pytest.raises(ValueError, match=r"checksum mismatch"):  # our file: any edit breaks its CRC-32
+        sp.read_jcamp(bad)
+    foreign = "\n".join(ln for ln in p.read_text().splitlines() if not ln.startswith("##$CRC32="))
+    bad.write_text(foreign.replace("##XUNITS=1/CM", "##XUNITS=FURLONGS"))
     with pytest.raises(ValueError, match=r"##XUNITS must be one of"):
         sp.read_jcamp(bad)
-    bad.write_text(p.read_text().replace("##YUNITS=TRANSMITTANCE", "##YUNITS=KELVIN"))
+    bad.write_text(foreign.replace("##YUNITS=TRANSMITTANCE", "##YUNITS=KELVIN"))
     with pytest.raises(ValueError, match=r"##YUNITS must be one of"):
         sp.read_jcamp(bad)
     with pytest.raises(ValueError, match=r"write_jcamp writes one spectrum"):
@@ -118,14 +122,14 @@ def test_csv_roundtrip_with_header(tmp_path):
     s = Spectrum(ax, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "intensity", {"names": ["a", "b"]})
     p = tmp_path / "s.csv"
     sp.write_csv(p, s)
-    assert p.read_text().splitlines()[1].startswith("raman_shift [1 / cm],a,b")
+    assert p.read_text().splitlines()[1] == '"raman_shift [1 / cm]","a","b"'
     t = sp.read_csv(p)
     assert t.axis.kind == "raman_shift" and t.axis.laser_wavelength == 532.0
     np.testing.assert_array_equal(t.y, s.y)
     np.testing.assert_array_equal(t.axis.values, ax.values)
     plain = tmp_path / "plain.csv"
     plain.write_text("wavelength [nm],sample\n500,0.1\n510,0.2\n")
-    u = sp.read_csv(plain)
+    u = sp.read_csv(plain, squeeze=False)
     assert u.axis.kind == "wavelength" and u.y.shape == (1, 2)
     plain.write_text("wavelength,sample\n500,0.1\n510,0.2\n")
     with pytest.raises(ValueError, match=r"first CSV column header must be"):
@@ -144,6 +148,7 @@ def test_hdf5_collection_units_and_atomic_write(tmp_path):
             for ds in g.values():
                 assert "units" in ds.attrs
         assert f["spectra/pe/axis"].attrs["units"].decode() == "1 / cm"  # fixed-length UTF-8 (checksummed header)
+        assert all(ds.fletcher32 for g in f["spectra"].values() for ds in g.values())
     got = sp.read_hdf5(p)
     assert got["pe"].y.shape == (3, 50) and got["pe"].meta["sample"] == "PE"
     assert got["pp"].axis.unit.to_string() == "um" and got["pp"].y_unit == "percent_transmittance"

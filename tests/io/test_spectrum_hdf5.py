@@ -131,7 +131,7 @@ def test_read_spectra_any_format(tmp_path):
     with pytest.raises(FileNotFoundError, match="missing.csv"):
         read_spectra(tmp_path / "missing.csv")
     (tmp_path / "bad.csv").write_text("wavenumber [cm-1],a\n1,2\n3\n")
-    with pytest.raises(FileFormatError, match="bad.csv: cannot be read as spectra"):
+    with pytest.raises(FileFormatError, match=r"bad.csv.*line 3 has 1 fields where the header has 2"):
         read_spectra(tmp_path / "bad.csv")
     (tmp_path / "bad.h5").write_bytes(b"not hdf5 at all")
     with pytest.raises(FileFormatError, match="bad.h5: cannot be opened as HDF5"):

@@ -144,18 +144,19 @@ def _spectrum_file(tmp_path):
 def test_smooth_job(tmp_path):
     x, y = _spectrum_file(tmp_path)
     s = read_spectra(run_smooth(tmp_path / "sp.csv", tmp_path / "s.h5", window_length=11, polyorder=3)["output"])
-    np.testing.assert_allclose(s["sp"].y[0], fc.savgol_filter(y, 11, 3), rtol=0, atol=0)
+    assert s["sp"].y.shape == (901,)  # one spectrum in the file: y of shape (n,), as read_csv gives
+    np.testing.assert_allclose(s["sp"].y, fc.savgol_filter(y, 11, 3), rtol=0, atol=0)
     assert s["sp"].y_unit == "absorbance" and s["sp"].axis.values[0] == 4000.0
     # derivative along the axis as given: d(1e-6 x^2)/dx = 2e-6 x, exact for a cubic filter
     out = run_smooth(tmp_path / "sp.csv", tmp_path / "d.h5", window_length=11, polyorder=3, deriv=1)["output"]
     m = read_mesh(out, quantity=True)
-    np.testing.assert_allclose(m["spectra/sp/y"].value[0], 2e-6 * x, rtol=1e-9)
+    np.testing.assert_allclose(m["spectra/sp/y"].value, 2e-6 * x, rtol=1e-9)
     assert m["spectra/sp/y"].unit == u.cm
 
 
 def test_smooth_job_bad_input_names_file(tmp_path):
     (tmp_path / "bad.csv").write_text("wavenumber [cm-1],a\n1,2\n3\n")
-    with pytest.raises(FileFormatError, match="bad.csv: cannot be read as spectra"):
+    with pytest.raises(FileFormatError, match=r"bad.csv.*line 3 has 1 fields"):
         run_smooth(tmp_path / "bad.csv", tmp_path / "o.h5", window_length=5, polyorder=2)
 
 

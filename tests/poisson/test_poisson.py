@@ -305,6 +305,9 @@ def test_smooth_laplacian():
         (lambda: solve_poisson(np.ones(4), 1.0, bc="open"), ValueError, "bc must be one of"),
         (lambda: solve_poisson(np.ones(4), 1.0, green="discrete", order=3), ValueError, "order must be one of"),
         (lambda: solve_poisson(np.ones(4, dtype=complex), 1.0), TypeError, "density must be real"),
+        # fuzz F5: the solver's own methods name `density` too (the `field` in F5 came from the fuzz op)
+        (lambda: PoissonSolver((6, 8), 0.5).solve(np.ones((6, 8), complex)), TypeError, "^density must be real"),
+        (lambda: PoissonSolver((6, 8), 0.5).forces(np.ones((6, 8), complex)), TypeError, "^density must be real"),
         (lambda: PoissonSolver((8, 8), 1.0).solve(np.ones((8, 9))), ValueError, r"density must have shape \(8, 8\)"),
         (lambda: PoissonSolver((1, 8), 1.0), ValueError, "shape must be >= 2"),
         (lambda: PoissonSolver((8,), 1.0, scheme="sph"), ValueError, "scheme must be one of"),
@@ -312,7 +315,7 @@ def test_smooth_laplacian():
         (lambda: smooth_laplacian(np.ones(4), -1.0), ValueError, "lam must be finite and >= 0"),
     ],
     ids=["nan", "inf-iso", "overflow", "spacing", "ndim", "f16-iso", "newton-2d", "log-3d", "thin-discrete", "green", "bc", "order",
-         "complex", "shape", "short-axis", "window", "G", "lam"],
+         "complex", "complex-solver-solve", "complex-solver-forces", "shape", "short-axis", "window", "G", "lam"],
 )
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):

@@ -53,7 +53,7 @@ def _exact_coeffs(W, p, d):
                          ids=lambda v: str(v))
 def test_coeffs_match_exact_rational(W, p, d):
     c = savgol_coeffs(W, p, d, use="dot")
-    # lstsq in scaled coordinates: error ~ cond(A_t) * eps, cond(A_t) < 1e3 here
+    # orthonormal (Arnoldi) basis: error ~ (p + 1) eps sum|c| < 1e3 eps here
     assert np.max(np.abs(c - _exact_coeffs(W, p, d))) < 1e3 * EPS
 
 
@@ -278,6 +278,14 @@ def test_kernel_object_matches_filter(rng):
 
 
 # ------------------------------------------------------------------ extensions
+@pytest.mark.parametrize("p,d", [(0, 1), (1, 2), (2, 3)], ids=str)
+def test_nonuniform_derivative_above_order_is_zero(p, d):
+    # scipy's rule, as savgol_filter's: was an IndexError (fuzz finding)
+    x = np.arange(9.0) ** 1.5
+    out = savgol_filter_nonuniform(x, x**2, 5, p, deriv=d)
+    assert np.array_equal(out, np.zeros(9)) and out.dtype == np.float64
+
+
 @pytest.mark.parametrize("p", [0, 1, 2, 3, 4])
 def test_nonuniform_reproduces_polynomials(p, rng):
     for trial in range(3):
@@ -321,6 +329,16 @@ def test_nan_aware_equals_savgol_interior_without_nan(rng):
     x = rng.standard_normal((4, 60))
     # the same fit two ways (moments + solve, condition ~1e2, vs lstsq coefficients) on |x| <= 4: ~1e2 * 9 eps * 4 ~ 1e-12
     np.testing.assert_allclose(savgol_filter_nan(x, 9, 3)[:, 4:-4], savgol_filter(x, 9, 3)[:, 4:-4], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("fill", [True, False])
+def test_nan_aware_derivative_above_order_follows_the_nan_rules(fill):
+    # deriv > polyorder: 0 where a fit exists, NaN where fewer than polyorder + 1 samples are valid (was 0 there)
+    x = np.array([0.1257, -0.1321, np.nan, 0.1049, np.nan])
+    got = savgol_filter_nan(x, 3, 1, deriv=2, fill=fill)
+    # windows (edges truncated): {0,1}, {0,1,2}, {1,2,3}, {2,3,4}, {3,4} -> valid counts 2, 2, 2, 1, 1
+    want = np.array([0.0, 0.0, 0.0 if fill else np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(got, want)
 
 
 def test_nan_aware_too_few_points_is_nan():
@@ -441,6 +459,32 @@ def test_suggest_window_rule():
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda u: savgol_filter(np.ones(20), 5 * u.s, 2, delta=0.5 * u.m), r"window_length must have units convertible to m; got s"),
+        (lambda u: suggest_window(5 * u.s, 0.5 * u.m), r"fwhm must have units convertible to m; got s"),
+        (lambda u: suggest_window(5 * u.m, 0.5 * u.m, resolution=2 * u.s), r"resolution must have units convertible to m; got s"),
+        (lambda u: suggest_window(5 * u.m, 0.5), r"fwhm is a Quantity but spacing is not"),
+    ],
+    ids=["savgol_filter-window_length", "suggest_window-fwhm", "suggest_window-resolution", "suggest_window-plain-spacing"],
+)
+def test_window_quantity_in_wrong_units_names_the_parameter(call, match):
+    # fuzz F37: astropy's "'s' (time) and 'm' (length) are not convertible" named no parameter
+    import astropy.units as u
+
+    with pytest.raises(ValueError, match=match):
+        call(u)
+
+
+def test_window_quantity_in_other_units_of_the_same_dimension():
+    import astropy.units as u
+
+    assert suggest_window(10 * u.mm, 0.05 * u.cm, polyorder=4) == suggest_window(10.0, 0.5, polyorder=4)
+    x = np.sin(np.linspace(0, 3, 60))
+    np.testing.assert_array_equal(savgol_filter(x, 0.5 * u.cm, 2, delta=1 * u.mm), savgol_filter(x, 5, 2))
 
 
 # ------------------------------------------------------------------ properties
