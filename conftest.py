@@ -10,9 +10,11 @@ results back with ``backend.to_numpy``.
 
 import os
 
-# Small test grids: FFTW_ESTIMATE plans in microseconds; FFTW_MEASURE (the
-# package default) is exercised explicitly in tests/backend/test_fftw_plans.py.
+# Small test grids: FFTW_ESTIMATE plans in microseconds and gives the same bits on every call;
+# the "auto" planner policy (the package default) and FFTW_MEASURE are exercised explicitly in
+# tests/backend/.  The per-user wisdom cache is off: tests neither read nor write ~/.cache.
 os.environ.setdefault("FIELDCONV_FFTW_PLANNER", "FFTW_ESTIMATE")
+os.environ.setdefault("FIELDCONV_FFTW_WISDOM_CACHE", "0")
 
 import numpy as np
 import pytest

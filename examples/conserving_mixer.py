@@ -23,6 +23,9 @@ drift is the fitting error (noise, finite data, optimiser); the constrained
 ones' is round-off, whatever the fit.  The stochastic mixer converges more
 slowly (entries of ``M`` near zero need large negative logits).
 
+Needs: fieldconv (core install); matplotlib for the figure (``fieldconv[plot]``; without it
+the table is printed and no figure is drawn).
+
 Run::
 
     python examples/conserving_mixer.py [--steps 400] [--out conserving_mixer.png]

@@ -27,6 +27,8 @@ Run (a few million particles; the first solve also plans the FFTs)::
     python examples/plummer_poisson.py --n 2000000 --shape 128 --outdir plummer-output
 
 ``tests/io/test_example.py`` runs it at a small size.
+
+Needs: fieldconv (core install: h5py, astropy); matplotlib for the PNG (``--no-plot`` skips it).
 """
 
 import argparse

@@ -1,5 +1,7 @@
 """The README's short example: one kernel idea, four operator families.
 
+Needs: fieldconv (core install).
+
 Run: python examples/quickstart.py
 """
 
@@ -15,11 +17,13 @@ image = rng.standard_normal((512, 512)).astype(np.float32)
 smooth = fc.convolve(image, kernels.gaussian(1.5, ndim=2), mode="reflect")  # method="auto"
 print("convolve:", smooth.dtype, smooth.shape)
 
-# 2. Particles -> mesh -> potential -> forces back at the particles (periodic box of side 1).
+# 2. Particles -> mesh -> forces -> accelerations back at the particles (periodic box of side 1).
+#    Forces on the mesh, then a readout per component with the painting scheme: momentum-conserving,
+#    no self-force (docs/getting-started/simulation.md).
 pos = rng.random((100_000, 3))
 rho = fc.paint(pos, box_size=1.0, shape=(64, 64, 64), scheme="cic", density=True)
-phi = fc.solve_poisson(rho, spacing=1 / 64, bc="periodic", G=1.0)      # lap phi = 4 pi G rho
-acc = -fc.readout_gradient(phi, pos, box_size=1.0, scheme="cic")        # (N, 3)
+phi, forces = fc.solve_forces(rho, spacing=1 / 64, bc="periodic", G=1.0)   # lap phi = 4 pi G rho
+acc = np.stack([fc.readout(f, pos, box_size=1.0, scheme="cic") for f in forces], axis=-1)  # (N, 3)
 print("paint/poisson/readout:", rho.sum() / 64**3, phi.dtype, acc.shape)
 
 # 3. Spectroscopy: Savitzky-Golay, a drop-in for scipy.signal.savgol_filter.

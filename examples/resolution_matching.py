@@ -17,11 +17,11 @@ i.e. in the derivative spectra (Savitzky-Golay, fieldconv.smoothing), where
 baselines drop out.  The script prints the median per-sample RMS difference
 both ways and the fraction of samples where matching helps.
 
-Requires: ``pandas`` and ``xpectrass`` (the data), beyond fieldconv.  Install
-them with ``pip install --no-deps xpectrass pandas``: xpectrass pins exact
-versions of numpy, scipy and numba, and a plain ``pip install xpectrass``
-downgrades them.  Without them the script says so and exits with status 2.
-Run::
+Needs: fieldconv (core install), pandas and the xpectrass data files.
+Install them with ``pip install --no-deps xpectrass pandas``: xpectrass pins
+exact versions of numpy, scipy and numba, and a plain ``pip install
+xpectrass`` downgrades them.  Without them the script says so and exits with
+status 2.  Run::
 
     python examples/resolution_matching.py [--max-samples N]
 """
@@ -57,10 +57,13 @@ def missing_requirements():
 
 def load_pairs(max_samples=None):
     """(x_hi, A_hi, x_lo, A_lo, sample ids) for samples present at both resolutions."""
-    import pandas as pd
 
     # the data files only: importing xpectrass itself needs its pinned dependencies
+    missing = [m for m in ("xpectrass", "pandas") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SystemExit(f"this example needs {' and '.join(missing)}: pip install --no-deps xpectrass pandas")
     spec = importlib.util.find_spec("xpectrass")
+    import pandas as pd
     base = os.path.join(spec.submodule_search_locations[0], "data")
     hi = pd.read_csv(os.path.join(base, "villegas_camacho_2024_c4.csv.xz"), nrows=max_samples)
     lo = pd.read_csv(os.path.join(base, "villegas_camacho_2024_c8.csv.xz"), nrows=max_samples)

@@ -57,11 +57,13 @@ _SUBPACKAGES = (
     "stencil",
     "poisson",
     "assign",
+    "pm",
     "smoothing",
     "spectra",
     "io",
     "validation",
     "nn",
+    "distributed",
 )
 
 __all__ = ["__version__", *_EXPORTS]

@@ -4,6 +4,7 @@ Each function checks one rule and raises the standard exception with a
 message that names the parameter, the rule and the value received.
 """
 
+import math
 import numbers
 import operator
 
@@ -13,6 +14,8 @@ __all__ = [
     "check_choice",
     "check_positive",
     "check_int",
+    "check_real",
+    "as_generator",
     "check_order",
     "check_monotonic",
     "as_spacing",
@@ -47,6 +50,33 @@ def check_int(name, value, *, minimum=None):
     if minimum is not None and ivalue < minimum:
         raise ValueError(f"{name} must be >= {minimum}; got {ivalue}")
     return ivalue
+
+
+def check_real(name, value, *, minimum=None, maximum=None, strict_min=False, strict_max=False):
+    """`value` as a finite float within the given bounds."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite; got {value!r}")
+    if minimum is not None and (v < minimum or (strict_min and v == minimum)):
+        op = ">" if strict_min else ">="
+        raise ValueError(f"{name} must be {op} {minimum}; got {value!r}")
+    if maximum is not None and (v > maximum or (strict_max and v == maximum)):
+        op = "<" if strict_max else "<="
+        raise ValueError(f"{name} must be {op} {maximum}; got {value!r}")
+    return v
+
+
+def as_generator(random_state, name="random_state"):
+    """A ``numpy.random.Generator`` from None, an int seed or a Generator."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None or (isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)):
+        if random_state is not None and random_state < 0:
+            raise ValueError(f"{name} must be a non-negative integer seed, a Generator or None; got {random_state}")
+        return np.random.default_rng(random_state)
+    raise TypeError(f"{name} must be None, an int seed or a numpy Generator; got {type(random_state).__name__}")
 
 
 def check_positive(name, value):

@@ -2,18 +2,26 @@
 
 Subcommands
 -----------
-``info``
-    Backends available, threads, FFTW wisdom location and the versions of the
-    numerical libraries.
-``demo``
-    The main job on built-in data (see README.md).
 ``validate``
-    The Poisson solvers against closed-form potentials: error table and
-    convergence PNG (see validation/README.md).
+    The main job: every operator family against closed forms, a table of
+    checks with tolerances and PASS/FAIL verdicts, a figure per family; exit
+    status 1 when a check fails (:func:`fieldconv.validation.validate`).
+``warmup``
+    Compile the numba kernels and measure the FFTW plans a job will use
+    (``fieldconv.validation.warmup``), for job scripts on clusters.
+``info``
+    Backends available, threads, FFTW planner and wisdom, caches and the
+    versions of the numerical libraries.
+``demo``
+    A tour of the FFT backends (spectral derivative, error and time per backend).
+``paint``, ``poisson``, ``convolve``, ``smooth``, ``batch``
+    The file jobs of :mod:`fieldconv.io` (snapshots and meshes in HDF5, resumable batches).
 
-Later subcommands (``validate``, ``paint``, ``poisson``, ``smooth``,
-``batch``) register in :func:`build_parser` the same way: a sub-parser and a
-function taking the parsed arguments and returning an exit status.
+A subcommand is two small functions: ``_add_<name>(sub)`` builds its
+sub-parser (a description and an example in its help) and
+``_cmd_<name>(args)`` calls the package and returns the exit status; the
+builder is listed in :data:`SUBCOMMANDS`.  Exit status 2 is a usage or input
+error, reported in one line without a traceback.
 """
 
 import argparse
@@ -22,7 +30,152 @@ import sys
 
 from . import __version__
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "info_text", "SUBCOMMANDS"]
+
+
+class _LazyNames:
+    """Choices computed on first use, so that building the parser imports nothing heavy."""
+
+    def __init__(self, fn):
+        self._fn = fn
+        self._names = None
+
+    def _get(self):
+        if self._names is None:
+            self._names = tuple(self._fn())
+        return self._names
+
+    def __contains__(self, x):
+        return x in self._get()
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self):
+        return len(self._get())
+
+
+def _family_names():
+    from .validation import family_names
+
+    return family_names()
+
+
+def _problem_names():
+    from .validation import PROBLEMS
+
+    return sorted(PROBLEMS)
+
+
+def _backend_names():
+    from .backend import BACKEND_NAMES
+
+    return [n for n in BACKEND_NAMES if n != "array_api"]
+
+
+def _subparser(sub, name, summary, description, examples):
+    return sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}.\n\n{description}",
+                          epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _thread_count(text):
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1; got {n}")
+    return n
+
+
+def _positive_int(text):
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}") from None
+    if n < 4:
+        raise argparse.ArgumentTypeError(f"must be >= 4; got {n}")
+    return n
+
+
+def _writable_folder(path):
+    """Create `path` if needed and prove it writable, before any work is done."""
+    import tempfile
+
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".fieldconv-probe-"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"cannot write the results to --output {path!r}: {exc.strerror or exc}") from None
+
+
+# ----------------------------------------------------------------------------- validate
+def _add_validate(sub):
+    p = _subparser(
+        sub, "validate", "check this installation: every operator family against closed forms (the main job)",
+        "Runs the stencils and spectral derivatives, Savitzky-Golay, convolution, mass assignment, the\n"
+        "Poisson solvers and (where fieldconv.pm is installed) particle-mesh gravity against analytic solutions. Each check prints its measured value, its tolerance\n"
+        "(derived from theory: round-off, truncation or convergence order), where the tolerance comes from,\n"
+        "and PASS or FAIL. Writes validation.txt, validation.json and one PNG per family to --output.\n"
+        "Exit status: 0 when every check passes, 1 when any fails, 2 on a usage error.\n"
+        "The default run takes a few minutes on 2 cores, --quick well under one. On a machine shared with\n"
+        "other jobs, --threads 1 avoids threads waiting for each other (the sizes are small).",
+        ["fieldconv validate --quick", "fieldconv validate --families stencil savgol --output results",
+         "fieldconv validate --families poisson --problems gauss3d trig3d --sizes 32 64 128"])
+    p.add_argument("--quick", action="store_true", help="smaller sizes: well under a minute")
+    p.add_argument("--families", nargs="+", metavar="NAME", choices=_LazyNames(_family_names), default=None,
+                   help="families to run (default all): %(choices)s")
+    p.add_argument("--problems", nargs="+", metavar="NAME", choices=_LazyNames(_problem_names), default=None,
+                   help="Poisson problems to run (default all): %(choices)s")
+    p.add_argument("--sizes", nargs="+", type=_positive_int, metavar="N", default=None,
+                   help="Poisson grid sizes, cells per axis (default 32 64 128; --quick: 32 64)")
+    p.add_argument("--output", default="validation-output", metavar="DIR",
+                   help="folder for the table, validation.json and the figures (default ./validation-output)")
+    p.add_argument("--backend", default=None, choices=_LazyNames(_backend_names), metavar="NAME",
+                   help="backend to validate: %(choices)s (default: the package default)")
+    p.add_argument("--threads", type=_thread_count, default=None, metavar="N",
+                   help="threads for FFTW, numba and BLAS (default: the package's policy, see `fieldconv info`)")
+    p.add_argument("--no-plots", action="store_true", help="no figures (they need matplotlib: fieldconv[plot])")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bars (the one line per finished family on stderr stays)")
+    p.set_defaults(func=_cmd_validate)
+
+
+def _cmd_validate(args):
+    from .validation import validate
+
+    _writable_folder(args.output)
+    plots = not args.no_plots
+    if plots:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            print("matplotlib is not installed: no figures (pip install \"fieldconv[plot]\")", file=sys.stderr)
+            plots = False
+    from contextlib import nullcontext
+
+    from .backend import threads
+
+    options = {"poisson": {"problems": args.problems, "sizes": args.sizes}}
+    with threads(args.threads) if args.threads else nullcontext():
+        report = validate(args.families, quick=args.quick, backend=args.backend, options=options,
+                          progress=not args.no_progress, log=sys.stderr)
+    print(report.format())
+    written = report.write(args.output, plots=plots)
+    print(f"wrote {len(written)} files to {os.path.abspath(args.output)}: {', '.join(os.path.basename(w) for w in written)}")
+    return report.exit_code
+
+
+# ----------------------------------------------------------------------------- info
+def _add_info(sub):
+    p = _subparser(
+        sub, "info", "report the backends, threads, FFTW planner and wisdom, caches and library versions",
+        "What a bug report or a cluster job log should start with. Imports no optional library it does not\n"
+        "need to describe, plans no FFT and compiles nothing.",
+        ["fieldconv info", "FIELDCONV_NUM_THREADS=4 fieldconv info"])
+    p.set_defaults(func=_cmd_info)
 
 
 def _versions():
@@ -45,24 +198,21 @@ def info_text():
     for name in BACKEND_NAMES:
         if name == "array_api":
             continue
-        try:
-            be = get_backend(name)
-            status = f"available (threads={be.threads})"
-        except Exception as exc:  # BackendUnavailableError and friends
+        try:  # one line per backend: what it is, or why it is unusable and how to install it
+            status = f"available (threads={get_backend(name).threads}): {backend_status(name)[1]}"
+        except ImportError as exc:  # BackendUnavailableError carries the install hint
             status = f"unavailable: {exc}"
         lines.append(f"  {name:8s} {status}")
     lines.append(f"  default  {get_backend().name}")
-    ok, reason = backend_status("cupy")
-    lines.append(f"  gpu      {reason}")
     lines += [
         "",
         f"threads: {default_threads()} for FFTW, numba and BLAS "
         f"(FIELDCONV_NUM_THREADS={os.environ.get('FIELDCONV_NUM_THREADS', 'unset')}; "
         "scoped: fieldconv.backend.threads(n))",
-        f"FFTW planner effort: {_planner_effort()} "
-        "(FIELDCONV_FFTW_PLANNER)",
-        f"FFTW wisdom file: {os.environ.get('FIELDCONV_FFTW_WISDOM', 'unset')} (FIELDCONV_FFTW_WISDOM; "
-        "save with fieldconv.backend.save_wisdom)",
+        "",
+        *_planner_lines(),
+        "",
+        *_numba_lines(),
         "",
         "caches (fieldconv.backend.cache_info / set_cache_limit / clear_caches):",
         *_cache_lines(),
@@ -88,18 +238,73 @@ def _cache_lines():
     return out
 
 
-def _planner_effort():
-    from .backend import get_backend
+def _planner_lines():
+    from .backend import fft_planner_info
 
     try:
-        return get_backend("pyfftw").planner_effort
+        info = fft_planner_info()
     except ImportError:
-        return "n/a (pyFFTW not installed)"
+        return ["FFT planner: n/a (pyFFTW not installed; the numpy backend uses scipy.fft)"]
+    cache = info["wisdom_cache"]
+    if info["policy"] == "auto":
+        policy = ("auto (first calls on scipy.fft or FFTW wisdom; FFTW_MEASURE in the background once a "
+                  f"transform is reused; never on prime factors > {info['large_prime']})")
+    else:
+        policy = f"{info['policy']} (fixed: every new transform is planned with it on its first call)"
+    state = "on" if cache["enabled"] else "off"
+    size = f"{cache['nbytes'] / 1024:.1f} KiB" if cache["exists"] else "not written yet"
+    seen = ", ".join(f"{n} {k}" for k, n in sorted(info["transforms"].items())) or "none yet in this process"
+    return [
+        f"FFT planner: {policy}",
+        f"  set with: FIELDCONV_FFTW_PLANNER={os.environ.get('FIELDCONV_FFTW_PLANNER', 'unset')} "
+        "(auto, FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT, FFTW_EXHAUSTIVE) or planner_effort=",
+        f"  wisdom cache: {state}, {cache['path']} ({size}); "
+        f"FIELDCONV_FFTW_WISDOM_CACHE={os.environ.get('FIELDCONV_FFTW_WISDOM_CACHE', 'unset')}, "
+        f"FIELDCONV_CACHE_DIR={os.environ.get('FIELDCONV_CACHE_DIR', 'unset')}",
+        f"  wisdom file: {os.environ.get('FIELDCONV_FFTW_WISDOM', 'unset')} (FIELDCONV_FFTW_WISDOM; "
+        "fieldconv.backend.save_wisdom / load_wisdom)",
+        f"  transforms: {seen}",
+    ]
+
+
+def _numba_lines():
+    import importlib.util
+
+    from . import _jit
+
+    spec = importlib.util.find_spec("fieldconv.stencil._compiled")
+    folder, rule = _jit.cache_location(spec.origin)
+    if folder is None:
+        where = "no writable folder: kernels are compiled again in every process"
+    elif rule == "package __pycache__":
+        where = f"{os.path.dirname(os.path.dirname(folder))}/<family>/__pycache__ ({rule})"
+    else:
+        where = f"{os.path.dirname(folder)} ({rule})"
+    return [
+        "compiled kernels (numba): compiled on first use, for the dtypes a call needs; "
+        "`fieldconv warmup` compiles ahead of a job",
+        f"  cache: {where}; NUMBA_CACHE_DIR={os.environ.get('NUMBA_CACHE_DIR', 'unset')}",
+    ]
 
 
 def _cmd_info(args):
     print(info_text())
     return 0
+
+
+# ----------------------------------------------------------------------------- demo
+def _add_demo(sub):
+    p = _subparser(
+        sub, "demo", "a tour of the FFT backends: a spectral derivative on each, its error and time",
+        "Differentiates sin(x)cos(2y)+0.5sin(3z) spectrally on every usable CPU backend, in float32 and\n"
+        "float64, and prints the error against the analytic derivative and the time per FFT pair.\n"
+        "To check an installation, run `fieldconv validate` instead.",
+        ["fieldconv demo", "fieldconv demo --size 128 --backend numpy"])
+    p.add_argument("--size", type=int, default=64, help="grid points per axis (default 64)")
+    p.add_argument("--backend", default=None, choices=_LazyNames(_backend_names), metavar="NAME",
+                   help="run only this backend: %(choices)s (default: every usable CPU backend)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_demo)
 
 
 def _cmd_demo(args):
@@ -108,56 +313,67 @@ def _cmd_demo(args):
     return run_demo(size=args.size, backend=args.backend, progress=not args.no_progress)
 
 
-def _cmd_validate(args):
-    import pathlib
+def _add_warmup(sub):
+    from .validation import WARMUP_FAMILIES
 
-    from .validation import FULL_SIZES, QUICK_SIZES, format_table, plot_convergence, run_validation
+    p = _subparser(
+        sub, "warmup", "compile kernels and plan FFTs ahead of a job",
+        "Compiles the numba kernels (into numba's on-disk cache) and measures the FFTW plans (into the\n"
+        "per-user wisdom cache) that a job will use, and prints what was done and how long it took.\n"
+        "Run it once per machine type before a job array; later processes start warm.",
+        ["fieldconv warmup --shape 256 256 256", "fieldconv warmup --families fft stencil --dtypes float32 --shape 8 8"])
+    p.add_argument("--families", nargs="+", choices=WARMUP_FAMILIES, default=None, metavar="FAMILY",
+                   help=f"operator families (default all): {', '.join(WARMUP_FAMILIES)}")
+    p.add_argument("--dtypes", nargs="+", choices=("float32", "float64"), default=["float64"],
+                   help="field dtypes of the job (default float64)")
+    p.add_argument("--shape", type=int, nargs="+", action="append", metavar="N",
+                   help="a grid shape whose FFTW plans to measure (repeatable), e.g. --shape 256 256 256")
+    p.add_argument("--threads", type=int, default=None,
+                   help="threads the job will use (FFTW plans depend on it; default FIELDCONV_NUM_THREADS or all)")
+    p.set_defaults(func=_cmd_warmup)
 
-    sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
-    outdir = pathlib.Path(args.output)
-    outdir.mkdir(parents=True, exist_ok=True)
-    rows = run_validation(sizes, problems=args.problems, backend=args.backend or "numpy", progress=not args.no_progress)
-    table = format_table(rows)
-    print(table)
-    (outdir / "poisson_validation.txt").write_text(table + "\n")
-    try:
-        png = plot_convergence(rows, outdir / "poisson_convergence.png")
-    except ImportError:
-        print(f"wrote {outdir / 'poisson_validation.txt'}; no plot (pip install matplotlib)")
-        return 0
-    print(f"wrote {outdir / 'poisson_validation.txt'} and {png}")
-    return 0
+
+def _cmd_warmup(args):
+    import contextlib
+    import time
+
+    from .backend import threads
+    from .validation import warmup
+
+    shapes = [tuple(s) for s in (args.shape or [])]
+    failed = []
+
+    def show(row):
+        print(f"  {row['family']:12s} {row['step']:28s} {row['dtype']:8s} {row['seconds']:8.2f} s  {row['status']}",
+              flush=True)
+        if row["status"].startswith("failed") or "failed:" in row["status"]:
+            failed.append(row)
+
+    print(f"fieldconv warmup: families {', '.join(args.families or ['all'])}; dtypes {', '.join(args.dtypes)}; "
+          f"FFT shapes {', '.join('x'.join(map(str, s)) for s in shapes) or 'none (--shape)'}")
+    t0 = time.perf_counter()
+    with threads(args.threads) if args.threads else contextlib.nullcontext():
+        warmup(args.families, dtypes=args.dtypes, shapes=shapes, progress=show)
+    print(f"done in {time.perf_counter() - t0:.1f} s; caches:")
+    for line in _numba_lines()[1:] + _planner_lines()[2:3]:
+        print(line)
+    return 1 if failed else 0
 
 
+#: Sub-parser builders, in the order of ``fieldconv --help``; a new subcommand adds its builder here.
 def build_parser():
     """The argparse parser of the ``fieldconv`` command."""
     parser = argparse.ArgumentParser(
-        prog="fieldconv", description="Convolution toolkit for physics and spectroscopy."
+        prog="fieldconv",
+        description="Convolution toolkit for simulation and spectroscopy. The main job is "
+                    "`fieldconv validate`: it checks this installation against closed forms.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"fieldconv {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser("info", help="backends, threads, FFTW wisdom, library versions")
-    p.set_defaults(func=_cmd_info)
-
-    p = sub.add_parser("demo", help="the main job on built-in data")
-    p.add_argument("--size", type=int, default=64, help="grid points per axis (default 64)")
-    p.add_argument("--backend", default=None, help="backend name (default: resolved automatically)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_demo)
-
-    p = sub.add_parser("validate", help="Poisson solvers vs closed-form potentials (table + PNG)")
-    p.add_argument("--quick", action="store_true", help="N = 16, 32 only (a few seconds)")
-    p.add_argument("--sizes", type=int, nargs="+", default=None, help="cells per axis (default 32 64 128)")
-    p.add_argument("--problems", nargs="+", default=None, help="subset of problems (default all)")
-    p.add_argument("--output", default="validation-output", help="directory for the table and the PNG")
-    p.add_argument("--backend", default=None, help="backend name (default numpy)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_validate)
-
-    for add in IO_SUBCOMMANDS:
+    for add in SUBCOMMANDS:
         add(sub)
-    parser.epilog, parser.formatter_class = IO_EPILOG, argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -470,19 +686,23 @@ def _cmd_batch(args):
 
 
 #: Examples under ``fieldconv --help`` (each subcommand's ``--help`` has its own).
-IO_EPILOG = """examples:
+EPILOG = """examples:
+  fieldconv validate --quick                       the main job: every operator family against closed forms
   fieldconv info                                   what runs here: backends, threads, versions
-  fieldconv demo                                   the main job on built-in data
-  fieldconv validate --quick                       solvers against closed forms, N = 16, 32
+  fieldconv demo                                   a tour of the FFT backends
   fieldconv poisson --example -o plummer.h5        density, potential, forces of a built-in Plummer sphere
   fieldconv poisson snap.hdf5 --shape 256 --scheme cic -o out.h5
   fieldconv batch runs.toml --jobs 4               many files, resumable: rerun to finish
+  fieldconv warmup --shape 256 256 256             compile kernels and plan FFTs once, before a job array
   fieldconv COMMAND --help                         options of COMMAND, with examples
 """
 
 
 #: Sub-parser builders of the io jobs, in the order of ``fieldconv --help``.
 IO_SUBCOMMANDS = (_add_paint, _add_poisson, _add_convolve, _add_smooth, _add_batch)
+
+#: Every sub-parser builder, in the order of ``fieldconv --help``.
+SUBCOMMANDS = (_add_validate, _add_info, _add_demo, _add_warmup, *IO_SUBCOMMANDS)
 
 
 if __name__ == "__main__":  # pragma: no cover

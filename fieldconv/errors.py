@@ -11,6 +11,7 @@ __all__ = [
     "FieldconvError",
     "BackendUnavailableError",
     "HostDeviceCopyError",
+    "CollectiveError",
     "FileFormatError",
     "FieldconvWarning",
     "AccuracyWarning",
@@ -41,6 +42,20 @@ class HostDeviceCopyError(FieldconvError, TypeError):
     CPU backend) raises this error unless the caller asked for the copy, for
     example with ``backend.asarray(x, copy=True)``.
     """
+
+
+class CollectiveError(FieldconvError, RuntimeError):
+    """A collective step of :mod:`fieldconv.distributed` failed on some ranks with different exceptions.
+
+    Raised on every rank of the communicator, so that no rank enters the next
+    collective alone.  ``failures`` lists ``(rank, exception type name,
+    message)`` for every failing rank.  When all failing ranks raised the same
+    type, that type is raised instead (``ValueError`` stays ``ValueError``).
+    """
+
+    def __init__(self, message, failures=()):
+        super().__init__(message)
+        self.failures = list(failures)
 
 
 class FileFormatError(FieldconvError, ValueError):

@@ -99,6 +99,9 @@ def test_pyfftw_plan_cache_size_is_deprecated():
 
 #: parameter names that the vocabulary retired (public functions must not use them)
 RETIRED = {"mesh", "mesh_k", "normalize", "window"}
+#: declared exceptions: fieldconv.distributed's ``mesh`` is a DistributedMesh (the decomposed grid
+#: object, like io's ``grid``), never an array, so the reason ``mesh=`` was retired does not apply
+ALLOWED = {"distributed": {"mesh"}}
 
 
 def _public_functions():
@@ -117,7 +120,7 @@ def test_no_public_function_uses_a_retired_parameter_name():
             params = inspect.signature(obj).parameters
         except (TypeError, ValueError):
             continue
-        bad = RETIRED & set(params)
+        bad = (RETIRED - ALLOWED.get(name.split(".")[0], set())) & set(params)
         if bad:
             offences.append(f"{name}: {sorted(bad)}")
     assert not offences, offences

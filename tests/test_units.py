@@ -12,11 +12,12 @@ import importlib
 import inspect
 
 import astropy.units as u
+from astropy import constants
 import numpy as np
 import pytest
 
 import fieldconv
-from fieldconv import assign, convolution, filters, io, kernels, poisson, smoothing, spectra, stencil
+from fieldconv import assign, convolution, filters, io, kernels, pm, poisson, smoothing, spectra, stencil
 
 RNG = np.random.default_rng(11)
 F1 = RNG.standard_normal(32)
@@ -24,6 +25,7 @@ F2 = RNG.standard_normal((12, 10))
 F3 = RNG.standard_normal((8, 8, 8))
 POS = RNG.random((50, 2)) * 2.0
 POS3 = RNG.random((50, 3)) * 2.0
+G_SI = float(constants.G.si.value)
 NU = np.linspace(1800.0, 1600.0, 201)  # cm^-1, descending
 BAND = np.exp(-0.5 * ((NU - 1700.0) / 3.0) ** 2)
 m, s, K, kg, cm = u.m, u.s, u.K, u.kg, u.cm
@@ -114,6 +116,12 @@ CASES = {
                       lambda: assign.bucket(POS, box_size=2.0, shape=(4, 4))[0]),
     "assign.window": (lambda: assign.window(np.linspace(0, 3, 5) / m, "cic", 50 * cm), None,
                       lambda: assign.window(np.linspace(0, 3, 5), "cic", 0.5)),
+    "pm.accelerations": (lambda: pm.accelerations(POS3 * m, masses=np.ones(50) * kg, box_size=2 * m, shape=(4, 4, 4)),
+                         m / s**2,
+                         lambda: pm.accelerations(POS3, masses=np.ones(50), box_size=2.0, shape=(4, 4, 4), G=G_SI)),
+    "pm.ParticleMesh": (lambda: pm.ParticleMesh((4, 4, 4), 2 * m).accelerations(POS3 * m, masses=np.ones(50) * kg),
+                        m / s**2,
+                        lambda: pm.ParticleMesh((4, 4, 4), 2.0, G=G_SI).accelerations(POS3, masses=np.ones(50))),
     "assign.compensate": (lambda: assign.compensate(np.ones((4, 3), complex) * kg, "cic"), kg,
                           lambda: assign.compensate(np.ones((4, 3), complex), "cic")),
     # smoothing
@@ -243,7 +251,27 @@ NO_UNITS = {
     "backend.*": "the backend switch, threads and caches",
     "validation.*": "closed forms in code units, studies and the demo",
     "errors.*": "exception types",
+    "distributed.*": "collective MPI calls: their units round trip (paint, solve) runs under mpiexec in "
+                     "tests/distributed/mpi_checks.py",
     "convolution.MODES": "constant",
+    # fieldconv.nn: wavenumbers (widths, grids) accept Quantities and are converted to cm^-1 at the
+    # boundary (strip_wavenumber; a non-wavenumber unit raises, see tests/nn); results are counts,
+    # probabilities, scores or models
+    "nn.kernel_size_for": "width and grid accept wavenumber Quantities; returns an odd point count",
+    "nn.width_in_wavenumbers": "returns the width as a plain float in cm^-1 by definition (its name)",
+    "nn.receptive_field": "points, and the width in cm^-1 (documented field of the result)",
+    "nn.spectral_cnn": "builds a model; widths and grid accept wavenumber Quantities",
+    "nn.build_model": "builds a model from a spec (plain cm^-1 metadata)",
+    "nn.model_spec": "a model's architecture as plain data (grid metadata carries units='cm-1')",
+    "nn.save_model": "files: the grid metadata carries units='cm-1'",
+    "nn.load_model": "files: the grid metadata carries units='cm-1'",
+    "nn.no_grad": "context manager",
+    "nn.train": "training loop on dimensionless spectra",
+    "nn.predict": "model outputs (logits or probabilities)",
+    "nn.f1_per_group": "scores", "nn.f1_score": "scores", "nn.perfection_rate": "scores",
+    "nn.tune_thresholds": "probability thresholds", "nn.multilabel_report": "scores",
+    "nn.grad_cam": "a relative map on the model's grid", "nn.plot_grad_cam": "a figure",
+    "nn.prune_filters": "a model and counts", "nn.count_parameters": "counts", "nn.count_flops": "counts",
 }
 
 
@@ -307,13 +335,13 @@ def test_units_round_trip(name):
         (lambda: poisson.solve_poisson(F3 * K, 1 * m), "density must be a mass per length"),
         (lambda: spectra.convolve_instrument(BAND, 1 / cm, 8 * u.nm), "resolution must have units convertible to 1 / cm"),
         (lambda: spectra.resample(BAND, NU, NU[::4], resolution=8 / cm), "resolution is a Quantity but x is not"),
-        (lambda: assign.paint(POS * u.kpc, box_size=1.0, shape=(4, 4)), "positions is a Quantity but box_size is not"),
+        (lambda: assign.paint(POS * u.s, box_size=1.0, shape=(4, 4)), "positions must be a length"),
         (lambda: stencil.laplacian(F3 * K, [0.5 * m, 2 * s, 0.5 * m]), r"spacing\[1\] must have units convertible to m"),
         (lambda: filters.spectral_filter(F2, 0.3 * m), "width is a Quantity but spacing is not"),
         (lambda: spectra.Spectrum(spectra.SpectralAxis(NU), BAND * K), "y must be a plain array"),
     ],
     ids=["poisson-spacing-time", "poisson-density-kelvin", "resolution-nm-vs-cm-1", "resolution-plain-axis",
-         "positions-plain-box", "mixed-spacing", "width-plain-spacing", "spectrum-quantity-y"],
+         "positions-time-plain-box", "mixed-spacing", "width-plain-spacing", "spectrum-quantity-y"],
 )
 def test_wrong_dimensions_raise(call, match):
     with pytest.raises((ValueError, TypeError), match=match):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..backend import get_backend
-from ._inputs import box_unit_of, grid, mesh_shape, positions_of, read_only, scan, weights_of
+from ._inputs import grid, length_unit, mesh_shape, positions_of, read_only, scan, weights_of
 
 __all__ = ["bucket", "bucket_host"]
 
@@ -64,14 +64,14 @@ def bucket(positions, *, box_size, shape, weights=None, origin=0.0, return_index
     be = get_backend(backend, like=positions)
     if not be.on_host:
         raise NotImplementedError(f"bucket is a CPU function; not supported on the {be.name!r} backend")
-    box_unit = box_unit_of(box_size)
-    pos, cells, ndim = positions_of(positions, be, box_unit)
+    unit = length_unit(box_size, positions, origin)
+    pos, cells, ndim = positions_of(positions, be, unit)
     if cells is not None:
         raise NotImplementedError("bucket does not take (cells, offsets) positions")
     shape = mesh_shape(shape, ndim)
     if len(shape) != ndim:
         raise ValueError(f"shape must have one entry per position axis ({ndim}); got {shape}")
-    box, box_unit, origin, h = grid(box_size, shape, origin, ndim)
+    box, box_unit, origin, h = grid(box_size, shape, origin, ndim, unit)
     w, w_unit, _ = weights_of(weights, pos.shape[0], be, pos.dtype)
     with be.kernel_threads():
         scan(pos, None, w, origin, h, shape, True, 1, "raise")

@@ -1,9 +1,9 @@
 """Numba kernels of :mod:`fieldconv.assign`, shared part: cells, B-spline weights, stencils, sums.
 
 Imported on first use only; the painters (:mod:`._compiled_paint`), the
-readout (:mod:`._compiled_readout`) and the bucket sort
-(:mod:`._compiled_bucket`) are built on these.  Callers run the parallel
-kernels inside ``backend.kernel_threads()`` (the package's thread policy).
+readers (:mod:`._compiled_readout`), the checks (:mod:`._compiled_scan`),
+the slab binning (:mod:`._compiled_bin`) and the bucket sort
+(:mod:`._compiled_bucket`) are built on these.
 
 Conventions (see ``docs/assign.md``): grid coordinate ``u = (x - origin)/h``;
 a scheme of order ``p`` (1 NGP, 2 CIC, 3 TSC, 4 PCS) touches the cells
@@ -12,21 +12,21 @@ a scheme of order ``p`` (1 NGP, 2 CIC, 3 TSC, 4 PCS) touches the cells
 B-spline of order ``p`` evaluated at ``f = u - shift - c`` in ``[0, 1]``.
 Every index is int64, the coordinate is float64 whatever the input dtype.
 
-Painting is parallel without atomics and deterministic: the rows of the
-leading mesh axis are split into one contiguous range per thread, and each
-thread adds only the taps that fall in its rows.  Each mesh element is
-therefore written by one thread, in an order fixed by the input alone: the
-mesh is the same bit for bit for any number of threads and any row split
-(the split is only balanced on a sample of the particles).  Input sorted by
-leading cell is painted in particle order, each thread reading only the
-particles near its rows; unsorted input on a mesh larger than a core's cache
-is first binned by slab of leading rows (``BIN_BLOCK`` particles at a time,
-a stable counting sort over fixed sub-blocks) and painted slab by slab, in
-(block, slab, particle) order; unsorted input on a small mesh is streamed
-whole by every thread, in particle order.  Mass dropped outside a
-non-periodic mesh is summed in the pre-pass over fixed blocks of 4096
-particles, in block order.
+Compilation: every kernel is a plain serial ``nogil`` function (no
+``parallel=True``: a parfor costs seconds of compilation each); the threads
+are run from Python by :mod:`._pool`.  A call compiles only the kernels it
+runs: the choice between the unrolled 3-D CIC/TSC kernels and the generic
+one is made in Python, and the slab drivers receive the kernel as an
+argument from a module-level wrapper per kernel (a wrapper's signature holds
+arrays only, so it is cached on disk; a dispatcher passed from Python would
+not be).  The decorators are :data:`kernel` and :data:`inline_kernel`, the
+one place where the numba options of this family are set.
+
+Geometry and options travel as two tuples: ``geo = (org, invh, shape,
+strides)`` (float64, float64, int64, int64 arrays of length d) and ``opt =
+(periodic, p, use_cells, use_w, wscale)``.
 """
+
 
 import numpy as np
 from llvmlite import ir
@@ -34,7 +34,15 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
-_NJ = dict(cache=True, fastmath=False, nogil=True)
+__all__ = ["kernel", "inline_kernel"]
+
+#: The numba options of every kernel of this family (one place; a package-wide policy replaces it).
+_OPTIONS = dict(cache=True, fastmath=False, nogil=True)
+kernel = njit(**_OPTIONS)
+inline_kernel = njit(inline="always", **_OPTIONS)
+
+#: Above this magnitude (in cells) a non-periodic (cell + offset) is outside any mesh.
+_FAR = 2.0**60
 
 
 def _like(mesh, v):  # pragma: no cover - replaced by the overload in compiled code
@@ -75,7 +83,7 @@ def _prefetchw(typingctx, arr, flat):
     return sig, codegen
 
 
-@njit(**_NJ)
+@kernel
 def _bspline(p, f, w, a):
     """Weights of the order-p B-spline at fraction f in [0, 1] into w[a, :p]."""
     if p == 1:
@@ -98,7 +106,7 @@ def _bspline(p, f, w, a):
         w[a, 3] = f2 * f / 6.0
 
 
-@njit(**_NJ)
+@kernel
 def _bspline_deriv(p, f, w, a):
     """d/du of the weights (per grid unit) into w[a, :p]."""
     if p == 1:
@@ -119,22 +127,32 @@ def _bspline_deriv(p, f, w, a):
         w[a, 3] = 0.5 * f * f
 
 
-@njit(**_NJ)
+@kernel
 def _wrapped(x, org, invh, shift, nf):
-    """Grid coordinate of position `x` on a periodic axis of `nf` cells, wrapped into [0, nf) in float64."""
-    t = (np.float64(x) - org) * invh - shift
-    if not (t >= 0.0 and t < nf):
-        t = t - nf * np.floor(t / nf)
-        if t < 0.0:
-            t += nf
+    """Grid coordinate of position `x` on a periodic axis of `nf` cells, less `shift`, wrapped into [0, nf).
+
+    The coordinate ``(x - org) / h`` is wrapped first, with the exact ``fmod``,
+    and shifted after, so a position many boxes away (even beyond 2**53
+    cells, where a shift of 1/2 would round away) lands where it is.
+    """
+    u = (np.float64(x) - org) * invh
+    if not (u >= 0.0 and u < nf):
+        u = np.fmod(u, nf)
+        if u < 0.0:
+            u += nf
+        if u >= nf:  # a tiny negative u plus nf rounds to nf
+            u -= nf
+        if not (u >= 0.0 and u < nf):  # non-finite: refused by the pre-pass; never an index out of range
+            u = 0.0
+    t = u - shift
+    if t < 0.0:
+        t += nf
         if t >= nf:
             t -= nf
-        if not (t >= 0.0 and t < nf):
-            t = 0.0
     return t
 
 
-@njit(inline="always", **_NJ)
+@inline_kernel
 def _wrap_index(j, n):
     """Cell index `j` (a few cells outside at most) wrapped into [0, n)."""
     while j < 0:
@@ -144,25 +162,50 @@ def _wrap_index(j, n):
     return j
 
 
-@njit(**_NJ)
+@kernel
+def _cell_of(cell, off, shift, n, periodic, p):
+    """(cell c, fraction f, far) of the position ``cell + off`` (cells) on an axis of `n` cells.
+
+    Exact for every int64 `cell` and finite `off`: the offset is split into
+    its integer part ``fo = floor(off)`` (an integer double) and ``off - fo``
+    in [0, 1) (exact), so the cell index is integer arithmetic and only the
+    fraction ``f`` is rounded.  Periodic: ``(cell mod n + fmod(fo, n) + k) mod n``
+    (``fmod`` of two doubles is exact).  Non-periodic: ``cell + fo + k`` formed
+    without overflow (split in halves beyond 2**62); anything beyond 2**60
+    cells is far.
+    """
+    fo = np.floor(off)
+    t = (off - fo) - shift  # in [-1/2, 1)
+    k = np.floor(t)  # -1 or 0
+    f = t - k
+    if periodic:
+        cm = cell % n  # numba follows Python: in [0, n) for n > 0
+        fm = np.int64(np.fmod(fo, np.float64(n)))  # exact (C fmod), |fm| < n
+        return (cm + fm + np.int64(k)) % n, f, False
+    approx = np.float64(cell) + fo
+    if not (abs(approx) < _FAR):
+        return np.int64(0), 0.0, True
+    if abs(fo) < 4.0 * _FAR:
+        c = cell + np.int64(fo)
+    else:  # |fo| in [2**62, 2**64): fo is even, its half fits in int64, and so does cell + half
+        half = np.int64(fo * 0.5)
+        c = (cell + half) + half
+    c += np.int64(k)
+    if c < -p - 1 or c > n + p + 1:
+        return np.int64(0), 0.0, True
+    return c, f, False
+
+
+@kernel
 def _cell(pos, cells, use_cells, i, a, org, invh, shift, n, periodic, p):
     """(cell c, fraction f, far) of particle i on axis a.
 
     far is True when a non-periodic particle lies so far outside that none of
     its window can touch the mesh (then c and f are meaningless).
     """
-    nf = float(n)
     if use_cells:
-        t = pos[i, a] - shift
-        fl = np.floor(t)
-        c = cells[i, a] + np.int64(fl)
-        f = t - fl
-        if periodic:
-            c = c % n
-            return c, f, False
-        if c < -p - 1 or c > n + p + 1:
-            return np.int64(0), 0.0, True
-        return c, f, False
+        return _cell_of(cells[i, a], np.float64(pos[i, a]), shift, n, periodic, p)
+    nf = float(n)
     if periodic:
         t = _wrapped(pos[i, a], org, invh, shift, nf)
     else:
@@ -173,24 +216,26 @@ def _cell(pos, cells, use_cells, i, a, org, invh, shift, n, periodic, p):
     return np.int64(fl), t - fl, False
 
 
-@njit(**_NJ)
-def _stencil(pos, cells, use_cells, i, ndim, org, invh, shift, shape, strides, periodic, p, idx, w, deriv, r0, r1):
-    """Fill idx[a, k] (flat offsets, -1 outside a non-periodic mesh) and w[a, k].
+@kernel
+def _stencil(pos, cells, use_cells, i, ndim, org, invh, shift, shape, strides, periodic, p, idx, w, fr, r0, r1):
+    """Fill idx[a, k] (flat offsets, -1 outside a non-periodic mesh), w[a, k] and fr[a] (the fractions).
 
     On axis 0, rows outside [r0, r1) are marked -1 as well (the rows another
-    thread owns).  With deriv >= 0, axis `deriv` gets derivative weights.
-    Returns far.
+    thread owns).  Returns far; a far particle has every offset of every
+    axis marked -1, so whatever a caller does with it touches no cell.
     """
     half = (p - 1) // 2
     for a in range(ndim):
         n = shape[a]
         c, f, far = _cell(pos, cells, use_cells, i, a, org[a], invh[a], shift, n, periodic, p)
         if far:
+            for b in range(ndim):
+                for k in range(p):
+                    idx[b, k] = -1
+                    w[b, k] = 0.0
             return True
-        if a == deriv:
-            _bspline_deriv(p, f, w, a)
-        else:
-            _bspline(p, f, w, a)
+        fr[a] = f
+        _bspline(p, f, w, a)
         for k in range(p):
             j = c - half + k
             if periodic:
@@ -206,7 +251,7 @@ def _stencil(pos, cells, use_cells, i, ndim, org, invh, shift, shape, strides, p
     return False
 
 
-@njit(**_NJ)
+@kernel
 def _deposit(mesh, ndim, p, idx, w, m):
     """Add m * prod_a w[a, k_a] at the flat offsets (negative offsets skipped)."""
     if ndim == 1:
@@ -237,7 +282,7 @@ def _deposit(mesh, ndim, p, idx, w, m):
                         mesh[i0 + i1 + i2] += _like(mesh, v)
 
 
-@njit(**_NJ)
+@kernel
 def _gather(mesh, ndim, p, idx, w):
     """sum prod_a w[a, k_a] * mesh[offset] (cells outside a non-periodic mesh read 0)."""
     acc = 0.0
@@ -276,8 +321,7 @@ def _gather(mesh, ndim, p, idx, w):
     return acc
 
 
-# ----------------------------------------------------------------- checks
-@njit(**_NJ)
+@kernel
 def _dropped(ndim, p, idx, w, m):
     """Mass of the taps with a negative (outside) offset."""
     tot = 0.0
@@ -301,19 +345,7 @@ def _dropped(ndim, p, idx, w, m):
     return tot
 
 
-
-
-@njit(**_NJ)
-def _strides(shape):
-    ndim = shape.shape[0]
-    strides = np.ones(ndim, dtype=np.int64)
-    for a in range(ndim - 2, -1, -1):
-        strides[a] = strides[a + 1] * shape[a + 1]
-    return strides
-
-
-
-@njit(**_NJ)
+@kernel
 def _cic_axis(x, org, invh, n, nf):
     """Periodic CIC taps on one axis: (cell, next cell, fraction) with nf = float(n)."""
     t = _wrapped(x, org, invh, 0.5, nf)
@@ -324,27 +356,57 @@ def _cic_axis(x, org, invh, n, nf):
     return c, cb, t - c
 
 
-
-
-@njit(**_NJ)
+@kernel
 def _tsc_axis(x, org, invh, n):
-    """Periodic TSC taps on one axis: (rows, weights) as 3-tuples."""
+    """Periodic TSC taps on one axis: (rows, weights, fraction) with rows and weights 3-tuples."""
     t = _wrapped(x, org, invh, 0.0, float(n))
     c = np.int64(t)
-    d = (t - c) - 0.5
+    f = t - c
+    d = f - 0.5
     ja = c - 1
     if ja < 0:
         ja += n
     jc = c + 1
     if jc == n:
         jc = 0
-    return (ja, c, jc), (0.5 * (0.5 - d) * (0.5 - d), 0.75 - d * d, 0.5 * (0.5 + d) * (0.5 + d))
+    return (ja, c, jc), (0.5 * (0.5 - d) * (0.5 - d), 0.75 - d * d, 0.5 * (0.5 + d) * (0.5 + d)), f
 
 
-@njit(**_NJ)
-def _kind(ndim, p, periodic, use_cells, shape):
-    """Which row painter: 2 unrolled 3-D CIC, 3 unrolled 3-D TSC, 0 generic."""
-    if ndim == 3 and periodic and not use_cells and shape[0] >= p and shape[1] >= p and shape[2] >= p:
-        if p == 2 or p == 3:
-            return p
+@inline_kernel
+def _lead_row(pos, i, org0, invh0, n0, periodic):
+    """Leading NGP row of particle i: wrapped when periodic, clamped into [0, n0) otherwise."""
+    if periodic:
+        t = _wrapped(pos[i, 0], org0, invh0, 0.0, float(n0))
+        return np.int64(t)
+    t = (np.float64(pos[i, 0]) - org0) * invh0
+    if t >= 0.0 and t < n0:
+        return np.int64(t)
+    if t >= n0:
+        return n0 - 1
+    return np.int64(0)
+
+
+@kernel
+def _sweep(mesh, a, b):
+    """Read one element per 64-byte line of mesh[a:b] (a cache warm-up; the sum is discarded)."""
+    step = max(1, 64 // mesh.itemsize)
+    acc = 0.0
+    for j in range(a, b, step):
+        acc += mesh[j]
+    return acc
+
+
+def strides_of(shape):
+    """C strides (in elements) of `shape`, int64."""
+    shape = np.asarray(shape, dtype=np.int64)
+    strides = np.ones(shape.shape[0], dtype=np.int64)
+    for a in range(shape.shape[0] - 2, -1, -1):
+        strides[a] = strides[a + 1] * shape[a + 1]
+    return strides
+
+
+def unrolled_kind(ndim, p, periodic, use_cells, shape):
+    """Which kernel: 2 the unrolled 3-D CIC, 3 the unrolled 3-D TSC, 0 the generic one."""
+    if ndim == 3 and periodic and not use_cells and min(int(n) for n in shape) >= p and p in (2, 3):
+        return p
     return 0

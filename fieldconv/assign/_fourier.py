@@ -13,7 +13,7 @@ from .._units import attach, strip, strip_like
 from .._validate import as_spacing, check_int
 from .._windows import aliasing_sum, phase_sum, scheme_order, window_transform
 from ..backend import get_backend
-from ._inputs import grid, mesh_shape
+from ._inputs import grid, length_unit, mesh_shape
 from ._paint import paint
 
 __all__ = ["window", "compensate", "paint_interlaced"]
@@ -121,8 +121,19 @@ def compensate(field_k, scheme, *, shape=None, aliasing=False, interlaced=False,
         warn_deprecated("compensate(spacing=...) is deprecated and unused: the window depends on k h = 2 pi m / n, "
                         "the mode index only; leave spacing out", stacklevel=4)
     field_k, unit = strip(field_k, "field_k")
+    if not hasattr(field_k, "shape"):
+        field_k = np.asarray(field_k)  # a list: a NumPy array, then the same checks
     be = get_backend(backend, like=field_k)
     xp = be.xp
+    kind = np_dtype(field_k.dtype).kind
+    if kind != "c":
+        what = {"f": "real", "i": "integer", "u": "integer", "b": "boolean"}.get(kind, f"{field_k.dtype}")
+        raise TypeError(
+            f"field_k must be a complex Fourier-space field (the rfftn of a painted mesh); got a {what} array "
+            f"of dtype {field_k.dtype} (transform it first, e.g. numpy.fft.rfftn(mesh))"
+        )
+    if field_k.ndim < 1 or any(int(n) < 1 for n in field_k.shape):
+        raise ValueError(f"field_k must have at least one mode along every axis; got shape {tuple(field_k.shape)}")
     mshape = tuple(int(n) for n in field_k.shape)
     ndim = len(mshape)
     if shape is None:
@@ -215,11 +226,19 @@ def paint_interlaced(
     ((8, 8, 5), 500.0)
     """
     n_int = check_int("interlacing", interlacing, minimum=1)
-    be = get_backend(backend, like=positions)
+    if not isinstance(positions, tuple) and not hasattr(positions, "shape"):
+        positions = np.asarray(positions)  # a list of coordinates
+    be = get_backend(backend, like=positions[1] if isinstance(positions, tuple) else positions)
     xp = be.xp
-    ndim = len(shape) if np.ndim(shape) else int(positions.shape[1])
+    if np.ndim(shape):
+        ndim = len(shape)
+    else:
+        pshape = tuple((positions[1] if isinstance(positions, tuple) else positions).shape)
+        if len(pshape) != 2:
+            raise ValueError(f"positions must have shape (N, d) with d = 1, 2 or 3; got shape {pshape}")
+        ndim = int(pshape[1])
     shp = mesh_shape(shape, ndim)
-    box, _, org, h = grid(box_size, shp, origin, ndim)
+    box, _, org, h = grid(box_size, shp, origin, ndim, length_unit(box_size, positions, origin))
     acc = None
     unit = None
     for m in range(n_int):

@@ -23,13 +23,15 @@ def taps_generic(be, pos, origin, h, shape, periodic, p, deriv=-1):
     half = (p - 1) // 2
     out = []
     for a, n in enumerate(shape):
-        t = (xp.astype(pos[:, a], f64) - origin[a]) / h[a] - shift
-        if periodic:
-            t = t - n * xp.floor(t / n)
+        u = (xp.astype(pos[:, a], f64) - origin[a]) / h[a]
+        if periodic:  # wrap first (remainder is exact), shift after: positions far away land where they are
+            u = xp.remainder(u, float(n))
+            u = xp.where(u >= n, u - n, u)
+            t = u - shift
             t = xp.where(t < 0, t + n, t)
             t = xp.where(t >= n, t - n, t)
         else:
-            t = xp.clip(t, -float(p + 2), float(n + p + 2))
+            t = xp.clip(u - shift, -float(p + 2), float(n + p + 2))
         c = xp.floor(t)
         f = t - c
         ws = bspline_weights(xp, p, f, deriv == a)
@@ -72,6 +74,10 @@ def generic_checks(be, pos, w, origin, h, shape, periodic, p, outside):
     bad_w = 0 if w is None else int(xp.sum(xp.astype(~xp.isfinite(w), be.dtype(np.int64))))
     if bad_x or bad_w:
         raise_scan(bad_x, bad_w, 0, None, None, origin, h, shape, p, outside)
+    if pos.shape[0]:
+        big = float(xp.max(xp.abs(xp.astype(pos, be.dtype(np.float64)))))
+        if not math.isfinite((big + max(abs(o) for o in origin)) / min(h)):
+            raise_scan(-1, 0, 0, None, None, origin, h, shape, p, outside, big=big)
     if periodic:
         return 0
     f64 = be.dtype(np.float64)

@@ -11,9 +11,11 @@ from .._validate import check_choice, check_int
 from ..backend import get_backend
 from ._generic import paint_generic
 from ._inputs import (
-    box_unit_of,
+    cells_of,
     check_mesh_out,
+    check_periodic,
     grid,
+    length_unit,
     mesh_shape,
     positions_of,
     read_only,
@@ -147,13 +149,15 @@ def paint(
     """
     p = scheme_order(scheme)
     check_choice("outside", outside, ("raise", "drop"))
+    periodic = check_periodic(periodic)
     be = get_backend(backend, like=positions[1] if isinstance(positions, tuple) else positions)
-    box_unit = box_unit_of(box_size)
-    pos, cells, ndim = positions_of(positions, be, box_unit)
+    unit = length_unit(box_size, positions, origin)
+    pos, cells, ndim = positions_of(positions, be, unit)
     shape = mesh_shape(shape, ndim)
     if len(shape) != ndim:
         raise ValueError(f"shape must have one entry per position axis ({ndim}); got {shape}")
-    box, box_unit, origin, h = grid(box_size, shape, origin, ndim)
+    cells = cells_of(cells, shape, periodic)
+    box, box_unit, origin, h = grid(box_size, shape, origin, ndim, unit)
     n = pos.shape[0]
     w, w_unit, w_dt = weights_of(weights, n, be, np_dtype(pos.dtype))
     dt = np.promote_types(np_dtype(pos.dtype), w_dt)
@@ -169,9 +173,6 @@ def paint(
         if acc_dt.itemsize < dt.itemsize:
             raise ValueError(f"accumulate_dtype must not be narrower than the mesh dtype {dt}; got {acc_dt}")
     scale = 1.0 / math.prod(h) if density else 1.0
-    if not isinstance(periodic, (bool, np.bool_)):
-        raise TypeError(f"periodic must be a bool; got {periodic!r}")
-    periodic = bool(periodic)
 
     if be.on_host:
         if w is not None and w.dtype != acc_dt:
@@ -283,6 +284,8 @@ def paint_chunks(source, *, box_size, shape, chunk_size=1 << 22, weights=None, d
     1000.0
     """
     chunk_size = check_int("chunk_size", chunk_size, minimum=1)
+    if weights is not None and np.ndim(weights) == 0:
+        raise ValueError("weights must have shape (N,); got a scalar (scale the result instead)")
     drop = kwargs.get("outside", "raise") == "drop"
     out = kwargs.pop("out", None)
     dropped_mass, dropped_count = 0.0, 0
@@ -312,7 +315,7 @@ def paint_chunks(source, *, box_size, shape, chunk_size=1 << 22, weights=None, d
         pos = pos if is_quantity(pos) else np.asarray(pos)  # h5py datasets and lists become arrays
         w = None if w is None else (w if is_quantity(w) else np.asarray(w))
         if out is None:
-            dt = result_dtype(pos.dtype if dtype is None else dtype, name="dtype")
+            dt = result_dtype(pos.dtype, name="source") if dtype is None else result_dtype(dtype, name="dtype")
             shp = mesh_shape(shape, pos.shape[1] if pos.ndim == 2 else None)
             out = np.zeros(shp, dtype=dt)
         r = paint(pos, box_size=box_size, shape=shape, weights=w, out=out, **kwargs)

@@ -26,7 +26,10 @@ Backends
 ``"numpy"``
     Reference: NumPy arrays and ``scipy.fft`` (``workers=threads``).
 ``"pyfftw"``
-    CPU default: NumPy arrays and cached FFTW plans; see :func:`save_wisdom`.
+    CPU default: NumPy arrays and cached FFTW plans, under a planner policy
+    that is never much slower than scipy.fft on a first call and measured
+    FFTW on repeated calls (:func:`fft_planner_info`, :func:`plan_fft`,
+    :func:`save_wisdom`; ``docs/backend.md``).
 ``"cupy"``
     GPU: CuPy arrays and ``cupyx.scipy.fft``; ``pip install fieldconv[gpu]``.
 ``"array_api"``
@@ -53,8 +56,10 @@ Examples
 
 from ._base import Backend
 from ._caches import cache_info, clear_caches, clear_plan_cache, plan_cache_info, set_cache_limit
+from ._fftw_plans import planner_effort
 from ._resolution import BACKEND_NAMES, available_backends, backend_status, get_backend, use_backend
 from ._threads import current_threads, default_threads, threads
+from ._planner import fft_planner_info, plan_fft
 from ._wisdom import load_wisdom, save_wisdom
 
 __all__ = [
@@ -72,6 +77,9 @@ __all__ = [
     "set_cache_limit",
     "save_wisdom",
     "load_wisdom",
+    "plan_fft",
+    "fft_planner_info",
     "plan_cache_info",
     "clear_plan_cache",
+    "planner_effort",
 ]

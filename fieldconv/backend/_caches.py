@@ -5,6 +5,18 @@ from .. import _cache
 __all__ = ["cache_info", "clear_caches", "set_cache_limit", "plan_cache_info", "clear_plan_cache"]
 
 
+def _count(name, value, minimum):
+    """`value` as an int >= `minimum` (None passes); TypeError/ValueError naming `name` otherwise."""
+    if value is None:
+        return None
+    from .._validate import check_int
+
+    try:
+        return check_int(name, value, minimum=minimum)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer >= {minimum}; got {value!r}") from None
+
+
 def _register_caches():
     """The plan cache belongs to this layer: make sure it exists (no pyFFTW import needed)."""
     from . import _fftw_plans  # noqa: F401
@@ -67,6 +79,13 @@ def set_cache_limit(name, max_bytes=None, *, max_entries=None):
     The least recently used entries go first; the entry in use is kept even
     when it alone exceeds the bound.
 
+    Raises
+    ------
+    ValueError
+        An unknown `name`, a negative `max_bytes` or a `max_entries` below 1.
+    TypeError
+        A `max_bytes` or `max_entries` that is not an integer (2.5, "x", NaN).
+
     Examples
     --------
     >>> from fieldconv.backend import cache_info, set_cache_limit
@@ -76,6 +95,8 @@ def set_cache_limit(name, max_bytes=None, *, max_entries=None):
     True
     >>> set_cache_limit("fft_plans", old)
     """
+    max_bytes = _count("max_bytes", max_bytes, 0)
+    max_entries = _count("max_entries", max_entries, 1)
     _register_caches()
     _cache.set_cache_limit(name, max_bytes, max_entries=max_entries)
 
@@ -117,8 +138,7 @@ def clear_plan_cache(maxsize=None):
     >>> plan_cache_info()["size"]
     0
     """
+    maxsize = _count("maxsize", maxsize, 1)
     clear_caches("fft_plans")
     if maxsize is not None:
-        if int(maxsize) < 1:
-            raise ValueError(f"maxsize must be >= 1; got {maxsize!r}")
-        set_cache_limit("fft_plans", max_entries=int(maxsize))
+        set_cache_limit("fft_plans", max_entries=maxsize)

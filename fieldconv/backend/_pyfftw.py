@@ -1,5 +1,10 @@
 """The pyFFTW backend: NumPy arrays, FFTW plans from :mod:`._fftw_plans`.
 
+Which plan a transform gets is the planner policy: ``"auto"`` (the default,
+:mod:`._planner`: wisdom, else scipy.fft until a reused transform has been
+measured in the background) or a fixed FFTW effort (planned in the caller on
+the first call, as FFTW does).
+
 Plans are executed on the caller's arrays directly when their alignment and
 strides match the plan (otherwise through the plan's scratch buffers), so
 ``out=`` costs no temporary (``fft_writes_out``).  Multi-dimensional
@@ -8,11 +13,22 @@ copies its input into scratch unless ``overwrite_x=True``.
 """
 
 import math
+import time
 import warnings
 
 import numpy as np
 
-from ._fftw_plans import DEFAULT_PLANNER_EFFORT, PLANNER_EFFORTS, get_plan, normalise_effort, plan_cache, pyfftw
+from . import _planner
+from ._fftw_plans import (
+    AUTO,
+    DEFAULT_PLANNER_EFFORT,
+    PLANNER_EFFORTS,
+    _fork_poisoned,
+    get_plan,
+    normalise_effort,
+    plan_cache,
+    pyfftw,
+)
 from ._numpy import NumpyBackend, aligned_empty
 
 __all__ = ["PyFFTWBackend", "PLANNER_EFFORTS", "DEFAULT_PLANNER_EFFORT"]
@@ -55,9 +71,11 @@ class PyFFTWBackend(NumpyBackend):
     threads : int
         Threads FFTW uses for each transform.
     planner_effort : str, optional
-        ``"FFTW_ESTIMATE"``, ``"FFTW_MEASURE"`` (default, see
-        :data:`DEFAULT_PLANNER_EFFORT`), ``"FFTW_PATIENT"`` or
-        ``"FFTW_EXHAUSTIVE"`` (the ``FFTW_`` prefix may be left out).
+        ``"auto"`` (default, or ``FIELDCONV_FFTW_PLANNER``: the planner
+        policy of ``docs/backend.md``), or a fixed FFTW effort planned on
+        the first call of each transform: ``"FFTW_ESTIMATE"``,
+        ``"FFTW_MEASURE"``, ``"FFTW_PATIENT"`` or ``"FFTW_EXHAUSTIVE"`` (the
+        ``FFTW_`` prefix may be left out; case does not matter).
     plan_cache_size : int, optional
         Deprecated: the plan cache is process-wide and bounded in bytes; use
         ``fieldconv.backend.set_cache_limit("fft_plans", max_bytes,
@@ -86,7 +104,20 @@ class PyFFTWBackend(NumpyBackend):
     def _fft_call(self, kind, x, s, axes, norm, out, overwrite_x):
         self._check_norm(norm)
         axes, in_shape, out_shape = _fft_shapes(kind, x.shape, s, axes)
-        plan = get_plan((kind, in_shape, x.dtype, axes, out_shape, self.threads, self.planner_effort))
+        key = (kind, in_shape, x.dtype, axes, out_shape, self.threads)
+        if self.planner_effort == AUTO:
+            plan = _planner.lookup(key)
+            if plan is None:  # not measured (yet): scipy.fft, timed for the policy
+                t0 = time.perf_counter()
+                res = super()._fft_call(kind, x, s, axes, norm, out, overwrite_x)
+                _planner.record(key, time.perf_counter() - t0)
+                return res
+        elif _fork_poisoned[0]:  # forked while planning: FFTW's planner is locked in this process
+            plan = plan_cache.get(key + (self.planner_effort,))
+            if plan is None:
+                return super()._fft_call(kind, x, s, axes, norm, out, overwrite_x)
+        else:
+            plan = get_plan(key + (self.planner_effort,))
         if out is not None:
             if out.shape != out_shape or out.dtype != plan.outbuf.dtype:
                 raise ValueError(

@@ -8,22 +8,22 @@ periodic grid: ``filtered = irfftn(H(k) * rfftn(field))``.  ``k`` is the
 angular wavenumber (rad per length) of :meth:`Backend.kgrid`; ``width`` and
 ``spacing`` are in the same length unit.
 
-=============  ==========================================================
-kind           transfer function ``H(k)`` (per axis ``a``, width ``D_a``)
-=============  ==========================================================
-``"sharp"``    1 where ``sum_a (k_a D_a / pi)**2 < 1``, else 0 (cut-off
-               ``k_c = pi / D``; spherical for equal widths)
-``"gaussian"`` ``exp(-sum_a k_a**2 D_a**2 / 24)`` (real-space Gaussian of
-               standard deviation ``D / sqrt(12)``, the same second
-               moment as the top-hat)
-``"top-hat"``  ``prod_a sin(k_a D_a / 2) / (k_a D_a / 2)``: the exact
-               average over a cell of width ``D`` of the band-limited
-               (trigonometric) interpolant of the field
-``"box"``      ``prod_a sin(n_a k_a h_a / 2) / (n_a sin(k_a h_a / 2))``,
-               ``n_a = D_a / h_a`` an odd integer: the discrete top-hat,
-               identical to the real-space moving average over ``n_a``
-               grid points
-=============  ==========================================================
+==============  ==========================================================
+kind            transfer function ``H(k)`` (per axis ``a``, width ``D_a``)
+==============  ==========================================================
+``"sharp"``     1 where ``sum_a (k_a D_a / pi)**2 < 1``, else 0 (cut-off
+                ``k_c = pi / D``; spherical for equal widths)
+``"gaussian"``  ``exp(-sum_a k_a**2 D_a**2 / 24)`` (real-space Gaussian of
+                standard deviation ``D / sqrt(12)``, the same second
+                moment as the top-hat)
+``"top-hat"``   ``prod_a sin(k_a D_a / 2) / (k_a D_a / 2)``: the exact
+                average over a cell of width ``D`` of the band-limited
+                (trigonometric) interpolant of the field
+``"box"``       ``prod_a sin(n_a k_a h_a / 2) / (n_a sin(k_a h_a / 2))``,
+                ``n_a = D_a / h_a`` an odd integer: the discrete top-hat,
+                identical to the real-space moving average over ``n_a``
+                grid points
+==============  ==========================================================
 
 ``"top-hat"`` and ``"box"`` differ by ``O((k h)**2)``: the continuous
 average of the interpolant is not the mean of the ``n`` samples (the latter

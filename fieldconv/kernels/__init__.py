@@ -48,17 +48,17 @@ to fields.
 
 Normalisation of the constructors
 ---------------------------------
-===========================  ===========================================
-constructor                  sum of the weights
-===========================  ===========================================
-box, gaussian,               1 (smoothing kernels; ``noise_gain`` < 1)
+==============================  ===========================================
+constructor                     sum of the weights
+==============================  ===========================================
+box, gaussian,                  1 (smoothing kernels; ``noise_gain`` < 1)
 assignment_window,
 unsharp_mask, savgol(deriv=0)
-laplacian, gradient,         0 (derivatives; cannot be ``normalized()``)
+laplacian, gradient,            0 (derivatives; cannot be ``normalized()``)
 directional_derivative,
 sobel, prewitt, scharr,
 savgol(deriv>0)
-===========================  ===========================================
+==============================  ===========================================
 
 Examples
 --------

@@ -32,6 +32,18 @@ class Optimizer:
     ------
     ValueError
         If `lr` is not a finite positive number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fieldconv.nn import Optimizer
+    >>> class SignSGD(Optimizer):
+    ...     def _update(self, i, p, g):
+    ...         p -= self.lr * np.sign(g)
+    >>> p = np.array([1.0, 2.0])
+    >>> SignSGD([p], lr=0.5).step([np.array([3.0, -0.1])])
+    >>> p
+    array([0.5, 2.5])
     """
 
     def __init__(self, params, lr):

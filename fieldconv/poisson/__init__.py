@@ -3,14 +3,14 @@
 Conventions (cell-centred grids, sample ``i`` at ``(i + 1/2) h``; ``k``
 angular wavenumber in rad/length):
 
-===========  =====  =========================  =====================================
-kernel       ndim   equation                   potential
-===========  =====  =========================  =====================================
-"newton"     3      lap phi = 4 pi G rho       phi = -G int rho(x') / |x - x'| d^3x'
-"newton"     1      phi'' = 4 pi G rho         phi = 2 pi G int rho(x') |x - x'| dx'
-"log"        2      lap phi = 2 pi G Sigma     phi = G int Sigma(x') ln|x - x'| d^2x'
-"thin-disk"  2      (3-D gravity of a sheet)   phi = -G int Sigma(x') / |x - x'| d^2x'
-===========  =====  =========================  =====================================
+===========  =====  ============================  ==========================================
+kernel       ndim   equation                      potential
+===========  =====  ============================  ==========================================
+"newton"     3      ``lap phi = 4 pi G rho``      ``phi = -G int rho(x') / |x - x'| d^3x'``
+"newton"     1      ``phi'' = 4 pi G rho``        ``phi = 2 pi G int rho(x') |x - x'| dx'``
+"log"        2      ``lap phi = 2 pi G Sigma``    ``phi = G int Sigma(x') ln|x - x'| d^2x'``
+"thin-disk"  2      (3-D gravity of a sheet)      ``phi = -G int Sigma(x') / |x - x'| d^2x'``
+===========  =====  ============================  ==========================================
 
 ``"log"`` is two-dimensional gravity (infinite line masses); ``"thin-disk"``
 is the in-plane potential of a razor-thin sheet living in 3-D space (what a

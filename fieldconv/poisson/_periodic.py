@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from .._blocks import block_indices, zero_mode_position
 from .._windows import aliasing_sum, window_transform
 from ..stencil import gradient_symbol, laplacian_symbol
 
@@ -52,25 +53,31 @@ def derivative_symbol(n, h, *, order, differencing, rfft):
     return gradient_symbol(n, h, order=order, rfft=rfft, spectral=differencing == "spectral")
 
 
-def periodic_green(kernel, green, shape, spacing, *, order, points, p, differencing, images):
+def periodic_green(kernel, green, shape, spacing, *, order, points, p, differencing, images, block=None):
     """The periodic Green's function ``green`` in rfft layout (float64, G = 1).
 
     ``p`` is the assignment order (NGP..PCS: 1..4) of ``green="optimal"``.
+    ``block`` (one slice per axis of the rfft layout): only that block, equal
+    to the same block of the whole table (every formula is elementwise).
     """
     nd = len(shape)
-    ks = [_kaxis(n, hh, a == nd - 1).reshape(axis_shape(a, nd)) for a, (n, hh) in enumerate(zip(shape, spacing))]
+    idx = block_indices(shape, block)
+    zero = zero_mode_position(idx)
+    ks = [_kaxis(n, hh, a == nd - 1)[idx[a]].reshape(axis_shape(a, nd))
+          for a, (n, hh) in enumerate(zip(shape, spacing))]
     if green == "continuous":
         return continuous_green(kernel, sum(k * k for k in ks))
     if green == "discrete":
-        lam = laplacian_symbol(shape, spacing, order=order, points=points, rfft=True)
+        lam = laplacian_symbol(shape, spacing, order=order, points=points, rfft=True, block=block)
         c = 4.0 * math.pi if kernel == "newton" else 2.0 * math.pi
         with np.errstate(divide="ignore"):
             g = np.where(lam != 0, c / lam, 0.0)
-        g.flat[0] = 0.0
+        if zero is not None:
+            g[zero] = 0.0
         return g
     # Hockney & Eastwood's optimal influence function (eq. 8-22)
-    d = [derivative_symbol(n, h, order=order, differencing=differencing, rfft=a == nd - 1).reshape(axis_shape(a, nd))
-         for a, (n, h) in enumerate(zip(shape, spacing))]
+    d = [derivative_symbol(n, h, order=order, differencing=differencing, rfft=a == nd - 1)[idx[a]]
+         .reshape(axis_shape(a, nd)) for a, (n, h) in enumerate(zip(shape, spacing))]
     d2 = sum(x * x for x in d)
     den = 1.0
     for a, k in enumerate(ks):
@@ -83,5 +90,6 @@ def periodic_green(kernel, green, shape, spacing, *, order, points, p, differenc
         num = num + w2 * sum(da * ka for da, ka in zip(d, kn)) * continuous_green(kernel, kn2)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(d2 > 0, num / (d2 * den * den), 0.0)
-    g.flat[0] = 0.0
+    if zero is not None:
+        g[zero] = 0.0
     return g

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._cache import register_owner
 from .._deprecate import renamed
+from .._blocks import block_indices
 from .._dtypes import result_dtype
 from .._units import attach, attach_all, product, strip, strip_spacing
 from .._validate import as_spacing, check_choice, check_int, check_order
@@ -106,18 +107,6 @@ class PoissonSolver:
     ----------
     shape, spacing, ndim, bc, kernel, green, scheme, dtype, backend, G
 
-    Units
-    -----
-    With a Quantity `spacing` (or `G`), :meth:`solve` takes the density as a
-    Quantity (mass per length**3 in 3-D, per length**2 for the 2-D kernels,
-    per length in 1-D, when `G` has units) and returns the potential in
-    ``G.unit * density.unit * spacing.unit**2`` (thin disk: ``**1``);
-    forces carry one more ``1 / spacing.unit``.  A product that mixes units
-    of one dimension (astropy's SI ``G`` with a density in solMass/pc**3 and
-    a spacing in kpc) comes back in SI: ``m2 / s2`` for the potential of a
-    3-D solve, ``m / s2`` for its forces (:func:`simplified_unit`; the
-    factor is folded into the Green's function).
-
     Raises
     ------
     ValueError
@@ -130,6 +119,22 @@ class PoissonSolver:
 
     Notes
     -----
+    Units: with a Quantity `spacing` (or `G`), :meth:`solve` takes the density as a
+    Quantity (mass per length**3 in 3-D, per length**2 for the 2-D kernels,
+    per length in 1-D, when `G` has units) and returns the potential in
+    ``G.unit * density.unit * spacing.unit**2`` (thin disk: ``**1``);
+    forces carry one more ``1 / spacing.unit``.  A product that mixes units
+    of one dimension (astropy's SI ``G`` with a density in solMass/pc**3 and
+    a spacing in kpc) comes back in SI: ``m2 / s2`` for the potential of a
+    3-D solve, ``m / s2`` for its forces (:func:`simplified_unit`; the
+    factor is folded into the Green's function).
+
+    Units: with a Quantity `spacing` (or `G`), :meth:`solve` takes the density
+    as a Quantity (mass per length**3 in 3-D, per length**2 for the 2-D
+    kernels, per length in 1-D, when `G` has units) and returns the potential
+    in ``G.unit * density.unit * spacing.unit**2`` (thin disk: ``**1``);
+    forces carry one more ``1 / spacing.unit``.
+
     A solver holds scratch buffers and is not thread-safe; use one per thread.
     Its Green's functions are built on first use and kept on the solver (see
     :meth:`cache_nbytes`; :meth:`clear_cache` or
@@ -238,14 +243,89 @@ class PoissonSolver:
         self._buffers = {}
 
     # ----------------------------------------------------------------- greens
-    def _green_host(self):
-        """The Green's function in rfft layout, float64 host array (G included)."""
+    def green_function(self, *, block=None):
+        """The Green's function ``G(k)`` of this solver in ``rfftn`` layout, or one block of it.
+
+        Parameters
+        ----------
+        block : tuple of slice, optional
+            One slice per axis of the ``rfftn`` layout of :attr:`fft_shape`
+            (the last axis has ``n // 2 + 1`` entries): only that block,
+            equal to the same block of the whole table bit for bit (what one
+            rank of :mod:`fieldconv.distributed` holds).  Periodic solvers only.
+
+        Returns
+        -------
+        ndarray, float64, host
+            ``G(k)`` with :attr:`G` included (plain number, code units) and
+            without the ``1 / N`` of the inverse transform; 0 at ``k = 0``.
+
+        Raises
+        ------
+        TypeError
+            `block` not a tuple of one slice per axis.
+        NotImplementedError
+            `block` with ``bc="isolated"``.
+
+        Examples
+        --------
+        >>> from fieldconv.poisson import PoissonSolver
+        >>> s = PoissonSolver((4,), 1.0, G=1.0, backend="numpy")
+        >>> s.green_function() / (-4 * 3.141592653589793)  # -4 pi G / k**2, k = 0, pi/2, pi
+        array([0.        , 0.40528473, 0.10132118])
+        >>> s.green_function(block=(slice(1, 2),)).shape
+        (1,)
+        """
         if self.bc == "isolated":
+            if block is not None:
+                raise NotImplementedError("block is only supported for bc='periodic' solvers")
             return self.G * isolated_kernel_hat(self.kernel, self.shape, self.spacing, self.green,
                                                 octants=self._octants)
         return self.G * periodic_green(self.kernel, self.green, self.shape, self.spacing, order=self.order,
                                        points=self.points, p=SCHEMES[self.scheme], differencing=self.differencing,
-                                       images=self.images)
+                                       images=self.images, block=block)
+
+    def force_symbols(self, *, block=None):
+        """The periodic force symbols ``-i d_a(k)``, one per axis, or one block of them.
+
+        Parameters
+        ----------
+        block : tuple of slice, optional
+            As :meth:`green_function`.
+
+        Returns
+        -------
+        tuple of ndarray, complex128, host
+            Entry ``a`` has the length of axis ``a`` of the block on axis
+            ``a`` and 1 elsewhere (broadcastable); ``F_a_hat = symbol_a *
+            phi_hat``.  ``d`` is ``k`` with the Nyquist mode zeroed
+            (``differencing="spectral"``) or the central difference of
+            ``order`` (``"fd"``).
+
+        Raises
+        ------
+        TypeError
+            `block` not a tuple of one slice per axis.
+        NotImplementedError
+            An isolated solver (its force kernels are not products of 1-D symbols).
+
+        Examples
+        --------
+        >>> from fieldconv.poisson import PoissonSolver
+        >>> (fx,) = PoissonSolver((4,), 1.0, backend="numpy").force_symbols()
+        >>> fx.imag  # -k, Nyquist zeroed
+        array([-0.        , -1.57079633, -0.        ])
+        """
+        if self.bc == "isolated":
+            raise NotImplementedError("force_symbols is only defined for bc='periodic' solvers")
+        nd = self.ndim
+        idx = block_indices(self.shape, block)
+        hats = []
+        for a in range(nd):
+            d = derivative_symbol(self.shape[a], self.spacing[a], order=self.order,
+                                  differencing=self.differencing, rfft=a == nd - 1)
+            hats.append((-1j * d[idx[a]]).reshape(axis_shape(a, nd)))
+        return tuple(hats)
 
     def _release_octants(self):
         if self._green_hat is not None and self._force_hat is not None:
@@ -277,7 +357,7 @@ class PoissonSolver:
         if self._green_hat is None:
             # the 1/N of the inverse FFT is folded in: irfftn runs with norm="forward" (no scaling pass), and so
             # is the unit factor; all in float64 on the host, then checked against the working range
-            g = self._green_host() * (self._scales[0] / math.prod(self.fft_shape))
+            g = self.green_function() * (self._scales[0] / math.prod(self.fft_shape))
             self._green_hat = self._to_working(g, "Green's function")
             self._release_octants()
         return self._green_hat
@@ -287,6 +367,7 @@ class PoissonSolver:
             nd = self.ndim
             phi_scale, force_scale = self._scales
             hats = []
+            symbols = self.force_symbols() if self.bc == "periodic" else None
             for a in range(nd):
                 if self.bc == "isolated":
                     m = self.G * isolated_kernel_hat(
@@ -294,30 +375,59 @@ class PoissonSolver:
                         None if self.differencing == "spectral" else self.order, octants=self._octants,
                     ) * (force_scale / math.prod(self.fft_shape))
                 else:
-                    # F_a = -i d_a(k) phi_hat, as a 1-D factor on axis a (host complex); phi_hat carries phi_scale
-                    d = derivative_symbol(self.shape[a], self.spacing[a], order=self.order,
-                                          differencing=self.differencing, rfft=a == nd - 1)
-                    m = (-1j * (force_scale / phi_scale) * d).reshape(axis_shape(a, nd))
+                    # F_a = -i d_a(k) phi_hat, a 1-D factor on axis a (host complex); phi_hat carries phi_scale
+                    m = symbols[a] * (force_scale / phi_scale)
                 hats.append(self._to_working(m, "force kernel"))
             self._force_hat = hats
             self._release_octants()
         return self._force_hat
 
     # ----------------------------------------------------------------- solves
-    def _check_density(self, density):
-        """(density in the working dtype on the backend, (potential unit, force unit))."""
-        density, dunit = strip(density, "density")
-        if dunit is not None and self._G_unit is not None:
+    def potential_unit(self, density_unit=None):
+        """The unit of the potential for a density in `density_unit` (None: no units).
+
+        Parameters
+        ----------
+        density_unit : astropy unit, optional
+            The density's unit (None for a plain array).
+
+        Returns
+        -------
+        astropy unit or None
+            ``G.unit * density_unit * spacing.unit**2`` (thin disk: ``**1``),
+            the units that are present; None when none is.  Forces carry one
+            more ``1 / spacing.unit``.
+
+        Raises
+        ------
+        ValueError
+            `G` has units and `density_unit` is not a mass per length**d of
+            the grid's dimension.
+
+        Examples
+        --------
+        >>> import astropy.units as u
+        >>> from fieldconv.poisson import PoissonSolver
+        >>> PoissonSolver((8, 8, 8), 0.5 * u.m, G=2.0).potential_unit(u.kg / u.m**3)
+        Unit("kg / m")
+        """
+        if density_unit is not None and self._G_unit is not None:
             import astropy.units as u
 
             d = density_dimension(self.kernel, self.ndim)
-            if not dunit.is_equivalent(u.kg / u.m**d):
+            if not density_unit.is_equivalent(u.kg / u.m**d):
                 raise ValueError(
                     f"density must be a mass per length**{d} (units convertible to kg / m{d}) for a "
-                    f"{self.ndim}-D {self.kernel!r} solve with G in physical units; got {dunit}"
+                    f"{self.ndim}-D {self.kernel!r} solve with G in physical units; got {density_unit}"
                 )
         power = 1 if self.kernel == "thin-disk" else 2
-        unit, phi_scale = simplified_unit(product(self._G_unit, dunit, (self._length_unit, power)))
+        return product(self._G_unit, density_unit, (self._length_unit, power))
+
+    def _check_density(self, density):
+        """(density in the working dtype on the backend, (potential unit, force unit))."""
+        density, dunit = strip(density, "density")
+        # a product that mixes units of one dimension comes back simplified (SI), its factor folded into the kernels
+        unit, phi_scale = simplified_unit(self.potential_unit(dunit))
         funit, f_scale = simplified_unit(product(unit, (self._length_unit, -1)))
         self._use_scales((phi_scale, phi_scale * f_scale))
         be = self.backend

@@ -15,14 +15,13 @@ Conventions of this module:
   shape (ILS), in axis units.  Line shapes and their FWHM conventions, for a
   Fourier-transform spectrometer of maximum optical path difference ``L``:
 
-  ==============  =====================  ===================================
-  ``line_shape``  apodization (OPD)      ILS and FWHM
-  ==============  =====================  ===================================
-  "gaussian"      Gaussian               ``exp(-x^2/2 s^2)``, FWHM ``2 sqrt(2 ln 2) s``
-  "sinc"/"boxcar" boxcar, ``|d| <= L``   ``2L sinc(2 pi nu L)``, FWHM ``0.6034/L``
-  "sinc2"/        triangle, ``|d| <= L`` ``L sinc^2(pi nu L)``, FWHM ``0.8859/L``
-  "triangular"
-  ==============  =====================  ===================================
+  ======================  ========================  ==============================================
+  ``line_shape``          apodization (OPD)         ILS and FWHM
+  ======================  ========================  ==============================================
+  "gaussian"              Gaussian                  ``exp(-x^2/2 s^2)``, FWHM ``2 sqrt(2 ln 2) s``
+  "sinc"/"boxcar"         boxcar, ``|d| <= L``      ``2L sinc(2 pi nu L)``, FWHM ``0.6034/L``
+  "sinc2"/"triangular"    triangle, ``|d| <= L``    ``L sinc^2(pi nu L)``, FWHM ``0.8859/L``
+  ======================  ========================  ==============================================
 
   Degrading from a source resolution to a coarser one divides the
   apodizations (exact for these three families), so no line shape is

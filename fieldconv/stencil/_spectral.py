@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .._blocks import block_indices, zero_mode_position
 from .._dtypes import result_dtype
 from .._fdcoeffs import central_difference
 from .._spectral_checks import check_not_empty, check_transform_finite
@@ -47,7 +48,7 @@ def _symbol_shape(shape):
     return tuple(check_int(f"shape[{a}]", n, minimum=1) for a, n in enumerate(shape))
 
 
-def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, backend=None):
+def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, block=None, backend=None):
     """Fourier symbol (eigenvalues) of the stencil Laplacian on a periodic grid.
 
     Parameters
@@ -58,7 +59,11 @@ def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, bac
     order, points : as in :func:`laplacian`
     rfft : bool
         True: the last axis has ``n//2 + 1`` entries (``rfftn`` layout).
-
+    block : tuple of slice, optional
+        One slice per axis of the FFT layout: return only that block of the
+        symbol (the part one rank of :mod:`fieldconv.distributed` holds),
+        equal to the same block of the whole symbol, bit for bit.  Default:
+        the whole symbol.
     backend : str or Backend, optional
         Where the result lives (default: a host NumPy array, what the
         Green's-function builders combine in float64).
@@ -73,7 +78,8 @@ def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, bac
     Raises
     ------
     TypeError
-        `shape` not a sequence of ints.
+        `shape` not a sequence of ints; `block` not a tuple of one slice per
+        axis.
     ValueError
         `shape` without 1-3 axes or with an axis < 1; bad `spacing`,
         `order` or `points`.
@@ -83,23 +89,27 @@ def laplacian_symbol(shape, spacing=1.0, *, order=2, points=None, rfft=True, bac
     >>> from fieldconv.stencil import laplacian_symbol
     >>> laplacian_symbol((4,), 1.0)
     array([ 0., -2., -4.])
+    >>> laplacian_symbol((4,), 1.0, block=(slice(1, 3),))
+    array([-2., -4.])
     """
     shape = _symbol_shape(shape)
     ndim = len(shape)
     spacing, lunit = strip_spacing(spacing)
     spacing = as_spacing(spacing, ndim)
     taps, _ = laplacian_taps(ndim, spacing, order, points)
-    out_shape = tuple(n // 2 + 1 if (rfft and a == ndim - 1) else n for a, n in enumerate(shape))
-    lam = np.zeros(out_shape)
+    idx = block_indices(shape, block, rfft)
+    lam = np.zeros(tuple(len(i) for i in idx))
     # Every Laplacian here is symmetric under reflection of each axis, so
     # sum_d w_d cos(k.d h) = sum_d w_d prod_a cos(k_a d_a h_a) exactly.
     for off, w in taps:
         term = np.full((1,) * ndim, w)
         for a, (n, m) in enumerate(zip(shape, off)):
             c, _s = _phase_cos_sin(n, m, rfft and a == ndim - 1)
-            term = term * c.reshape(tuple(-1 if b == a else 1 for b in range(ndim)))
+            term = term * c[idx[a]].reshape(tuple(-1 if b == a else 1 for b in range(ndim)))
         lam = lam + term
-    lam.flat[0] = 0.0
+    zero = zero_mode_position(idx)
+    if zero is not None:
+        lam[zero] = 0.0
     return _on(backend, attach(lam, product((lunit, -2))))
 
 

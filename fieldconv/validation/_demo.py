@@ -7,6 +7,7 @@ one, and the round-trip time per backend is printed.
 """
 
 import math
+import numbers
 import time
 
 import numpy as np
@@ -38,20 +39,36 @@ def run_demo(size=64, backend=None, progress=True):
         Run only this backend (default: every usable CPU backend).
     progress : bool
         Show a progress bar.
+
+    Returns
+    -------
+    int
+        0 (the exit status of ``fieldconv demo``).
+
+    Raises
+    ------
+    TypeError
+        `size` is not an integer (``"16"``, ``16.0``).
+    ValueError
+        `size` below 8.
+    BackendUnavailableError
+        An unknown or unusable `backend`, before anything is printed.
     """
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+        raise TypeError(f"size must be an integer >= 8; got {size!r}")
     if size < 8:
         raise ValueError(f"size must be >= 8; got {size}")
     names = [backend] if backend else [b for b in available_backends() if b != "cupy"]
+    backends = [get_backend(name) for name in names]  # an unknown or unusable backend raises before any output
     f64, d64 = _field(size)
     rows = []
     try:
         from tqdm import tqdm
 
-        it = tqdm(names, desc="demo", disable=not progress)
+        it = tqdm(list(zip(names, backends)), desc="demo", disable=not progress)
     except ImportError:  # pragma: no cover
-        it = names
-    for name in it:
-        be = get_backend(name)
+        it = zip(names, backends)
+    for name, be in it:
         for dtype in (np.float32, np.float64):
             f = f64.astype(dtype)
             kx = be.kgrid(f.shape, 2 * math.pi / size, dtype=dtype)[0]

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fieldconv import kernels
-from fieldconv.assign import _compiled_paint, _compiled_readout
+from fieldconv.assign import _compiled_bin, _compiled_core, _compiled_paint, _compiled_readout
 from fieldconv.backend import threads
 from fieldconv.assign import (
     SCHEMES,
@@ -302,7 +302,7 @@ def force_binning(monkeypatch):
 
     Returns a function that switches binning off again (for the unbinned reference).
     """
-    nb = _compiled_paint
+    nb = _compiled_bin
     monkeypatch.setattr(nb, "BIN_MIN_BYTES", 0)
     monkeypatch.setattr(nb, "BIN_BLOCK", 3000)
     monkeypatch.setattr(nb, "SLAB_BYTES", 64)
@@ -737,27 +737,57 @@ def test_matches_kernels_assignment_window(scheme, rng):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_unrolled_kernels_match_generic_bit_for_bit(dtype, rng):
-    # the unrolled periodic 3-D CIC/TSC painters and readouts promise the same products and sums
+    # the unrolled periodic 3-D CIC/TSC painters and readers promise the same products and sums
     # in the same order as the generic kernels: compare them directly, element for element
     shape = np.array([7, 5, 6], np.int64)
-    strides = np.array([30, 6, 1], np.int64)
-    org = np.array([0.1, -0.3, 0.2])
-    invh = np.array([7.0, 2.5, 6.0])
+    geo = (np.array([0.1, -0.3, 0.2]), np.array([7.0, 2.5, 6.0]), shape, _compiled_core.strides_of(shape))
     pos = _rand_pos(rng, 3000, (1.0, 2.0, 1.0), dtype, -2.0, 3.0)
     w = rng.random(3000).astype(dtype)
     none = np.zeros((0, 3), np.int64)
-    field = rng.random(210).astype(dtype)
-    for p, unrolled, readout_fast in ((2, _compiled_paint._cic3_rows, _compiled_readout._readout_cic3_block),
-                                      (3, _compiled_paint._tsc3_rows, _compiled_readout._readout_tsc3_block)):
+    fields = (rng.random(210).astype(dtype), rng.random(210).astype(dtype))
+    rows = np.zeros(1, np.int64)
+    P, R = _compiled_paint, _compiled_readout
+    for p, painter, reader, grad in ((2, P.rows_cic3, R.read_cic3, R.grad_cic3), (3, P.rows_tsc3, R.read_tsc3, R.grad_tsc3)):
+        opt = (True, p, False, True, 0.5)
         for r0, r1 in ((0, 7), (2, 5)):
             a = np.zeros(210, dtype)
             b = np.zeros(210, dtype)
-            unrolled(pos, w, True, 0.5, a, org, invh, shape, strides, r0, r1, 0, 3000)
-            _compiled_paint._rows_generic(pos, none, False, w, True, 0.5, b, org, invh, shape, strides, True, p, r0, r1, 0, 3000)
+            painter(pos, none, w, a, geo, opt, r0, r1, 0, 3000)
+            P.rows_generic(pos, none, w, b, geo, opt, r0, r1, 0, 3000)
             np.testing.assert_array_equal(a, b)
             assert np.count_nonzero(a) > 0
-        ra = np.empty(3000, dtype)
-        rb = np.empty(3000, dtype)
-        readout_fast(field, pos, org, invh, shape, strides, 1.5, ra, 0, 3000)
-        _compiled_readout._readout_block(field, pos, none, False, org, invh, shape, strides, True, p, -1, 1.5, rb, 0, 3000)
+        ra = np.empty((3000, 2), dtype)
+        rb = np.empty((3000, 2), dtype)
+        reader(fields, pos, none, geo, opt, 1.5, ra, rows, False, 0, 3000)
+        R.read_generic(fields, pos, none, geo, opt, 1.5, rb, rows, False, 0, 3000)
         np.testing.assert_array_equal(ra, rb)
+        # the gradients sum in another order: equal to the round-off of a sum of p^3 terms of size
+        # |f| <= 1 times the weight derivatives (<= 1 per cell) and 1/h <= 7: 4 p^3 eps64 * 7 * 1.5
+        ga = np.empty((3000, 3), np.float64)
+        gb = np.empty((3000, 3), np.float64)
+        f64 = (fields[0].astype(np.float64),)
+        grad(f64, pos, none, geo, opt, 1.5, ga, rows, False, 0, 3000)
+        R.grad_generic(f64, pos, none, geo, opt, 1.5, gb, rows, False, 0, 3000)
+        np.testing.assert_allclose(ga, gb, rtol=0, atol=4 * p**3 * EPS[np.float64] * 7 * 1.5)
+
+
+@pytest.mark.parametrize("periodic", [True, False], ids=["periodic", "nonperiodic"])
+@pytest.mark.parametrize("scheme", ["ngp", "cic", "tsc", "pcs"])
+def test_binned_readout_equals_unbinned_bit_for_bit(force_binning, rng, scheme, periodic):
+    # readout computes each particle's value alone, in the same order binned or not: binning (slab by
+    # slab, results written back to the particles' rows, rows swept into cache first) changes nothing
+    n = _compiled_bin.BIN_SUB + 3000
+    shape = (11, 7, 6)
+    box = (1.1, 0.7, 0.6)
+    pos = rng.random((n, 3)) * np.asarray(box)
+    if not periodic:
+        pos = 0.25 * np.asarray(box) + 0.5 * pos
+    fields = tuple(rng.standard_normal(shape) for _ in range(3))
+    kw = dict(box_size=box, scheme=scheme, periodic=periodic)
+    got = [readout(fields, pos, **kw)] + ([readout_gradient(fields[0], pos, **kw)] if scheme != "ngp" else [])
+    with threads(2):
+        got2 = [readout(fields, pos, **kw)]
+    force_binning()
+    ref = [readout(fields, pos, **kw)] + ([readout_gradient(fields[0], pos, **kw)] if scheme != "ngp" else [])
+    for a, b in zip(got + got2, ref + ref[:1]):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

@@ -133,7 +133,7 @@ def test_wisdom_round_trip(tmp_path, rng):
     path = tmp_path / "sub" / "wisdom.fftw"
     save_wisdom(path)
     data = path.read_bytes()
-    assert data.startswith(b"# fieldconv FFTW wisdom v1\n") and b"[single]" in data
+    assert data.startswith(b"# fieldconv FFTW wisdom v2\nsha256 ") and b"[single]" in data
     load_wisdom(path)  # does not raise
     assert not list(path.parent.glob(".wisdom-*"))  # atomic write leaves no temporary
 
@@ -149,7 +149,9 @@ def test_wisdom_errors(tmp_path):
         load_wisdom(bad)
     rejected = tmp_path / "rejected"
     blob = b"(fftw-3.3.10 fftw_wisdom #xdeadbeef garbage"
-    rejected.write_bytes(b"# fieldconv FFTW wisdom v1\n[double] %d\n" % len(blob) + blob + b"\n[single] 0\n\n[longdouble] 0\n\n")
+    from fieldconv.backend import _wisdom
+
+    rejected.write_bytes(_wisdom._encode([blob, b"", b""]))
     with pytest.raises(ValueError, match="FFTW rejected the double wisdom"):
         load_wisdom(rejected)
 

@@ -77,3 +77,10 @@ def test_laplacian_symbol_checks_shape(shape, exc, match):
 def test_laplacian_symbol_accepts_numpy_ints():
     lam = laplacian_symbol((np.int64(4), np.int32(6)), 1.0)
     assert lam.shape == (4, 4) and lam.dtype == np.float64
+
+
+@pytest.mark.parametrize("op", SPECTRAL[:2])
+def test_empty_1d_field_is_an_error(op):
+    # a 1-D empty field (branch first's case): same message, the 1-D shape written as Python does
+    with pytest.raises(ValueError, match=r"field must not be empty; got shape \(0,\)"):
+        op(np.ones((0,)), backend="numpy")

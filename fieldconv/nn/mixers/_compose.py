@@ -42,7 +42,7 @@ def _common_constraint(descs, n_in, n_out):
 
 
 def collapse_mixers(mixers, *, constraint=_AUTO):
-    """One mixer equal to a chain of mixers applied in order: ``W = W_k ... W_1``.
+    """One mixer equal to a chain of mixers applied in order: ``W = W_k W_(k-1) (...) W_1``.
 
     Parameters
     ----------
