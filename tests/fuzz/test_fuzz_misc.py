@@ -189,7 +189,7 @@ def test_wisdom_with_damaged_entry_in_child(tmp_path):
     # assertion aborts the interpreter ("planner.c:890: assertion failed: flags.l == l"); want a ValueError
     # naming the file (fieldconv's wisdom header could carry a checksum of each section)
     path = tmp_path / "damaged.wis"
-    code = ("fc.stencil.spectral_laplacian(np.ones(8))\n"
+    code = ("fc.backend.plan_fft((8,))\n"  # measured FFTW plan -> wisdom to damage (the default planner starts on scipy.fft)
             f"fc.backend.save_wisdom({str(path)!r})\n"
             f"text = open({str(path)!r}).read()\n"
             "lines = text.split('\\n')\n"
@@ -200,7 +200,7 @@ def test_wisdom_with_damaged_entry_in_child(tmp_path):
             f"fc.backend.load_wisdom({str(path)!r})")
     case = Case("wisdom-flags", code, params=("damaged.wis",), expect="error")
     header = tmp_path / "header.wis"
-    code2 = ("fc.stencil.spectral_laplacian(np.ones(8))\n"
+    code2 = ("fc.backend.plan_fft((8,))\n"
              f"fc.backend.save_wisdom({str(header)!r})\n"
              f"text = open({str(header)!r}).read()\n"
              f"open({str(header)!r}, 'w').write(text.replace('[double] ', '[double] 7k', 1)[:len(text)])\n"
@@ -214,10 +214,9 @@ def test_wisdom_with_damaged_entry_in_child(tmp_path):
 @pytest.mark.skipif(settings.default.derandomize, reason="minutes of FFTW_MEASURE planning: run with HYPOTHESIS_PROFILE=fuzz-long")
 @xfail_open("F36")
 def test_first_fftw_call_on_prime_grids_in_child():
-    # the default planner on a prime-sized grid: 120 s (4099,) and 39 s (211, 223) against 1-2 ms for scipy.fft;
-    # a first call must cost a small multiple of scipy's (here: done within 30 s)
-    code = ("import os\nos.environ['FIELDCONV_FFTW_PLANNER'] = 'FFTW_MEASURE'\n"
-            "fc.solve_poisson(np.random.default_rng(0).standard_normal((211, 223)))")
+    # the default planner on a prime-sized grid: FFTW_MEASURE took 120 s (4099,) and 39 s (211, 223) against
+    # 1-2 ms for scipy.fft; a first call must cost a small multiple of scipy's (here: done within 30 s)
+    code = "fc.solve_poisson(np.random.default_rng(0).standard_normal((211, 223)))"
     report = failures(run_cases([Case("measure-211x223", code, expect="equal")], timeout=30))
     assert not report, report
 
@@ -335,3 +334,31 @@ def test_channel_mixer_forward_backward(cin, cout, axis, dtype, constraint, data
     gref = np.moveaxis(np.moveaxis(g.astype(np.float64), axis, -1) @ W, -1, axis)
     assert_close(gx.value, gref, 4 * (cout + 2) * float(np.finfo(want).eps) * float(np.abs(W).sum()) *
                  float(np.abs(g).max(initial=0)), repro + ".backward", dtype=want)
+
+
+# ------------------------------------------------------------------ planner policy
+@covers("backend.planner_effort", "backend.plan_fft", "backend.fft_planner_info")
+@hsettings(40)
+@given(effort=st.one_of(st.sampled_from(["estimate", "FFTW_MEASURE", "measure", "Auto", "fftw_patient"]),
+                        st.sampled_from(["", "fast", "FFTW_", 3, None, 1.5])),
+       shape=mostly(st.lists(st.integers(1, 12), min_size=1, max_size=3).map(tuple),
+                    st.sampled_from([(0,), (-4,), (4.5,), "8", ()])))
+def test_planner_arguments(effort, shape):
+    valid = {"estimate": "FFTW_ESTIMATE", "FFTW_MEASURE": "FFTW_MEASURE", "measure": "FFTW_MEASURE",
+             "Auto": "FFTW_MEASURE", "fftw_patient": "FFTW_PATIENT"}
+    out = outcome(backend.planner_effort, effort)
+    if effort is None:  # the environment's or the default (auto -> a concrete flag for mpi4py-fft)
+        assert out.ok and out.value.startswith("FFTW_"), out
+    elif effort in valid:
+        assert out.ok and out.value == valid[effort], (effort, out)
+    else:
+        expect_error(out, "planner_effort", repro_call("fieldconv.backend.planner_effort", effort))
+    ok_shape = isinstance(shape, tuple) and shape and all(isinstance(n, int) and n >= 1 for n in shape)
+    repro = repro_call("fieldconv.backend.plan_fft", shape)  # FFTW_MEASURE: at most 12**3 points, milliseconds
+    out = outcome(backend.plan_fft, shape)
+    if ok_shape:
+        assert out.ok, f"{repro}: {out!r}"
+    else:
+        expect_error(out, "shape", repro)
+    info = backend.fft_planner_info()  # always a plain report, whatever was planned before
+    assert info["policy"] in ("auto",) + tuple(valid.values()) + ("FFTW_EXHAUSTIVE",) and "wisdom_cache" in info
