@@ -27,6 +27,10 @@ settings.register_profile(
     "ci", derandomize=True, max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("dev", max_examples=40, deadline=None)
+# tests/fuzz at 10x the CI examples with fresh seeds (see tests/fuzz/README.md)
+settings.register_profile(
+    "fuzz-long", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -478,8 +478,12 @@ def plan_fft(shape, dtype="float64", *, axes=None, kinds=None, threads=None, eff
     from ._threads import check_threads, current_threads
 
     pyfftw()
-    try:
-        shape = tuple(int(n) for n in (shape if np.ndim(shape) else (shape,)))
+    import operator
+
+    try:  # integers only: 4.5 or "8" are refused, not truncated or parsed
+        if isinstance(shape, (str, bytes)):
+            raise TypeError
+        shape = tuple(operator.index(n) for n in (shape if np.ndim(shape) else (shape,)))
     except (TypeError, ValueError):
         raise ValueError(f"shape must be a sequence of positive ints; got {shape!r}") from None
     if not shape or any(n < 1 for n in shape):

@@ -116,7 +116,7 @@ class ParticleMesh:
     ValueError
         Bad shape, box, choices; see :meth:`accelerations` for the inputs.
     TypeError
-        A scheme that is not a string, a complex dtype.
+        A scheme that is not a string, a dtype other than float32 or float64.
 
     Notes
     -----
@@ -159,7 +159,13 @@ class ParticleMesh:
         box, self.length_unit = strip_spacing(box_size, "box_size", dimension="length")
         self.box_size = as_spacing(box, self.ndim, name="box_size")
         self.spacing = tuple(b / n for b, n in zip(self.box_size, self.shape))
-        self.dtype = result_dtype(np.dtype(dtype), name="dtype")
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"dtype must be numpy.float32 or numpy.float64; got {dtype!r}") from None
+        if dt not in (np.float32, np.float64):  # the working dtype is chosen, never converted silently
+            raise TypeError(f"dtype must be numpy.float32 or numpy.float64; got {dt.name}")
+        self.dtype = result_dtype(dt, name="dtype")
         self.backend = get_backend(backend)
         if G is None:  # the package's rule: 1.0 in code units, Newton's constant once lengths have units
             G = 1.0
