@@ -17,14 +17,12 @@ image = rng.standard_normal((512, 512)).astype(np.float32)
 smooth = fc.convolve(image, kernels.gaussian(1.5, ndim=2), mode="reflect")  # method="auto"
 print("convolve:", smooth.dtype, smooth.shape)
 
-# 2. Particles -> mesh -> forces -> accelerations back at the particles (periodic box of side 1).
-#    Forces on the mesh, then a readout per component with the painting scheme: momentum-conserving,
-#    no self-force (docs/getting-started/simulation.md).
+# 2. Particle-mesh gravity: accelerations at the particles (periodic box of side 1, unit masses).
+#    Paint -> Poisson forces on the mesh -> readout with the painting scheme: momentum-conserving,
+#    no self-force (docs/pm.md; fc.pm.ParticleMesh keeps the Green's function between steps).
 pos = rng.random((100_000, 3))
-rho = fc.paint(pos, box_size=1.0, shape=(64, 64, 64), scheme="cic", density=True)
-phi, forces = fc.solve_forces(rho, spacing=1 / 64, bc="periodic", G=1.0)   # lap phi = 4 pi G rho
-acc = np.stack([fc.readout(f, pos, box_size=1.0, scheme="cic") for f in forces], axis=-1)  # (N, 3)
-print("paint/poisson/readout:", rho.sum() / 64**3, phi.dtype, acc.shape)
+acc = fc.pm.accelerations(pos, masses=1.0, box_size=1.0, shape=(64, 64, 64), scheme="cic", G=1.0)  # (N, 3)
+print("pm.accelerations:", acc.dtype, acc.shape, "total force", np.abs(acc.sum(axis=0)).max())
 
 # 3. Spectroscopy: Savitzky-Golay, a drop-in for scipy.signal.savgol_filter.
 x = np.linspace(400, 4000, 3601)                       # cm^-1
