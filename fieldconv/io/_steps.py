@@ -364,6 +364,71 @@ def _poisson_job(path, output, p, provenance, progress=False):
     return {"particles": snap.count(), "fields": list(fields), "seconds": seconds, **extra}
 
 
+
+def _poisson_job_distributed(path, output, p, provenance, comm, progress=False):
+    """The poisson job across the ranks of `comm` (``mpiexec -n P``): the serial job's file, to round-off.
+
+    Every rank opens the snapshot (metadata only) and reads its contiguous
+    share of the particles in reading order (:meth:`Snapshot.iter_particles`
+    with ``select``); :mod:`fieldconv.distributed` routes, paints and solves;
+    rank 0 writes the gathered fields with the serial job's names, units,
+    attributes, grid and provenance (plus ``ranks``).  Errors are raised on
+    every rank (no hang).
+    """
+    from .. import distributed as dist
+
+    t0 = time.perf_counter()
+    rank, size = comm.Get_rank(), comm.Get_size()
+    with dist.agree_on_errors(comm, "poisson: open the snapshot"):
+        snap = _open_snapshot(path, p)
+        if snap.ndim == 1:
+            raise ValueError("the distributed mode needs 2-D or 3-D positions; got 1-D: run it serially")
+        grid = _grid(snap, p, periodic=True)
+        if snap.box_size is None:
+            raise ValueError(f"{snap.files[0]}: the snapshot has no box size (BoxSize missing or 0); "
+                             "give the box_size parameter")
+        if snap.count() == 0:
+            raise ValueError(f"snapshot {snap.files[0]!r} has no particles of the selected types {snap.species}")
+        G, phi_unit, force_unit = _gravity(snap, p["G"])
+        dtype = np.dtype(p["dtype"] or snap.dtype)
+        m_const = snap.constant_mass()  # as paint_snapshot: unit weights, the mesh scaled once at the end
+    mesh = dist.DistributedMesh(grid.shape, grid.box_size, origin=grid.origin, comm=comm, dtype=dtype)
+    try:
+        total = snap.count()
+        share = (rank * total // size, (rank + 1) * total // size)
+        pos, w = [], []
+        with dist.agree_on_errors(comm, "poisson: read this rank's particles"):
+            for ch in snap.iter_particles(chunk_size=p["chunk_size"], masses=m_const is None, select=share):
+                pos.append(ch.positions)
+                if m_const is None:
+                    w.append(np.full(len(ch.positions), ch.masses, dtype) if np.ndim(ch.masses) == 0 else ch.masses)
+            pos = np.concatenate(pos) if pos else np.empty((0, snap.ndim), snap.dtype)
+            w = None if m_const is not None else (np.concatenate(w) if w else np.empty(0, dtype))
+        rho = dist.paint(dist.route(pos, mesh, scheme=p["scheme"], weights=w, sort=False), density=True)
+        del pos, w
+        if m_const is not None and m_const != 1.0:
+            rho *= rho.dtype.type(m_const)
+        t1 = time.perf_counter()
+        solver = dist.DistributedPoissonSolver(mesh, green=p["green"], scheme=p["scheme"],
+                                               differencing=p["differencing"], G=G, dtype=dtype)
+        phi, forces = solver.solve_forces(rho)
+        t2 = time.perf_counter()
+        fields = {"density": rho, "potential": phi, "forces": forces}
+        units = {"density": _mesh_units(snap, True), "potential": phi_unit, "forces": force_unit}
+        attrs = {
+            "density": {"scheme": p["scheme"], "particles": total},
+            "potential": {"G": G, "bc": p["bc"], "green": solver.green},
+            "forces": {"components": "force per unit mass -grad(phi) along array axes 0..d-1 (first axis)",
+                       "differencing": solver.differencing},
+        }
+        dist.write_fields(output, fields, mesh, units=units, grid=grid, dataset_attrs=attrs,
+                          provenance={**provenance, "ranks": size}, compression=p["compression"])
+    finally:
+        mesh.close()
+    seconds = {"read+paint": t1 - t0, "solve": t2 - t1, "write": time.perf_counter() - t2}
+    return {"particles": total, "fields": list(fields), "seconds": seconds, "ranks": size}
+
+
 _PAINT_PARAMS = dict(_SNAPSHOT_PARAMS, periodic=(True, _bool), density=(True, _bool))
 
 _POISSON_PARAMS = dict(
@@ -505,7 +570,7 @@ def input_files(step, path):
     return [os.fspath(path)]
 
 
-def run_step(step, path, output, params=None, *, inputs=None, progress=False, dry_run=False):
+def run_step(step, path, output, params=None, *, inputs=None, progress=False, dry_run=False, comm=None):
     """Run one job: read `path`, write `output` atomically with provenance.
 
     Parameters
@@ -527,6 +592,12 @@ def run_step(step, path, output, params=None, *, inputs=None, progress=False, dr
     dry_run : bool, optional
         Check the parameters, find and checksum the input files, compute the
         task key; read no data and write nothing.
+    comm : mpi4py intracommunicator, optional
+        Run the job across the ranks of `comm` (collective: every rank
+        calls with the same arguments; ``poisson`` only, periodic, without
+        ``particles``).  Rank 0 checksums the inputs and writes the output,
+        which equals the serial job's to round-off (``docs/distributed.md``).
+        Default: serial.
 
     Returns
     -------
@@ -542,11 +613,30 @@ def run_step(step, path, output, params=None, *, inputs=None, progress=False, dr
         Bad parameters.
     FileNotFoundError, FileFormatError
         Missing or unreadable input (the message names the file and dataset).
+        With `comm`, raised on every rank.
+    BackendUnavailableError
+        `comm` given without the ``mpi`` extra.
     """
     st = get_step(step)
+    if comm is not None and step != "poisson":
+        raise ValueError(f"step {step!r} has no distributed mode (comm=); only 'poisson' has")
     p = st.normalize(params or {})
-    if inputs is None:
+    if comm is not None:  # the same parameters on every rank: each raises the same error, nobody waits
+        for key, serial in (("bc", "periodic"), ("particles", False)):
+            if p[key] != serial:
+                raise ValueError(f"poisson.{key} = {p[key]!r} is not available in the distributed mode "
+                                 f"({comm.Get_size()} MPI ranks): run it serially, without mpiexec")
+        if p["outside"] == "drop":
+            raise ValueError("poisson.outside = 'drop' applies to bc = 'isolated' only")
+    if inputs is None and comm is None:
         inputs = [input_record(f) for f in input_files(step, path)]
+    elif inputs is None:  # rank 0 reads the files for their checksums, the others wait for its records
+        from ..distributed import agree_on_errors
+
+        with agree_on_errors(comm, f"{step}: checksum the input files"):
+            if comm.Get_rank() == 0:
+                inputs = [input_record(f) for f in input_files(step, path)]
+        inputs = comm.bcast(inputs, root=0)
     key = task_key(step, p, [rec["sha256"] for rec in inputs])
     output = os.path.abspath(os.fspath(output))
     if output in {os.path.abspath(rec["path"]) for rec in inputs}:
@@ -555,6 +645,8 @@ def run_step(step, path, output, params=None, *, inputs=None, progress=False, dr
     if dry_run:
         return result
     prov = make_provenance(step, p, inputs, key=key)
+    if comm is not None:
+        return {**result, **_poisson_job_distributed(os.fspath(path), output, p, prov, comm, progress=progress)}
     return {**result, **st.run(os.fspath(path), output, p, prov, progress=progress)}
 
 
@@ -578,9 +670,9 @@ def run_paint(snapshot, output, **params):
     return run_step("paint", snapshot, output, params)
 
 
-def run_poisson(snapshot, output, **params):
-    """Paint, solve for the potential and forces, write them (see :func:`run_step`)."""
-    return run_step("poisson", snapshot, output, params)
+def run_poisson(snapshot, output, *, comm=None, **params):
+    """Paint, solve for the potential and forces, write them (see :func:`run_step`; `comm`: across ranks)."""
+    return run_step("poisson", snapshot, output, params, comm=comm)
 
 
 def run_convolve(mesh_file, output, **params):
