@@ -495,10 +495,14 @@ def _io_run(step, source, args, params, comm=None):
     from .io import run_step
 
     log = _io_logging(args)
-    info = run_step(step, source, args.output, params, progress=not args.quiet, dry_run=args.dry_run,
-                    **({} if comm is None else {"comm": comm}))
-    if comm is not None and comm.Get_rank() != 0:
-        return 0  # rank 0 reports
+    if comm is None:
+        info = run_step(step, source, args.output, params, progress=not args.quiet, dry_run=args.dry_run)
+    else:  # started by mpiexec/srun with several ranks: the same job across them, rank 0 reports
+        from .distributed import run_step as run_distributed
+
+        info = run_distributed(step, source, args.output, params, comm=comm, dry_run=args.dry_run)
+        if comm.Get_rank() != 0:
+            return 0
     if args.dry_run:
         print(f"would run {step} on {', '.join(r['path'] for r in info['inputs'])} -> {info['output']}")
         print(f"parameters: {json.dumps(info['parameters'], sort_keys=True)}")

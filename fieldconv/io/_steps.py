@@ -40,7 +40,7 @@ import numpy as np
 from . import _h5
 from ._provenance import canonical, input_record, make_provenance, task_key
 
-__all__ = ["Step", "STEPS", "get_step", "run_step", "run_paint", "run_poisson", "run_convolve", "run_smooth"]
+__all__ = ["Step", "STEPS", "get_step", "PoissonSetup", "poisson_setup", "run_step", "run_paint", "run_poisson", "run_convolve", "run_smooth"]
 
 _REQUIRED = object()
 
@@ -316,31 +316,104 @@ def _gravity(snap, G):
     return g, _unit_text((L / T) ** 2), _unit_text(L / T**2)
 
 
+class PoissonSetup(NamedTuple):
+    """The poisson job resolved for one snapshot: what it reads, on which grid, with which G and units.
+
+    Made by :func:`poisson_setup`; the serial job and the distributed one
+    (:func:`fieldconv.distributed.run_step`) both start from it, so that
+    they write the same grid, units and attributes.
+
+    Attributes
+    ----------
+    snapshot : Snapshot
+        Opened with the job's parameters (species, layout, units, box).
+    grid : Grid
+        The mesh: shape, box, origin, length unit, periodic for ``bc="periodic"``.
+    G : float
+        The gravitational constant in the snapshot's code units
+        (``astropy.constants.G`` when the length and mass units are known,
+        else 1, unless the parameters give it).
+    units : dict of str -> str
+        The ``units`` attribute of ``density``, ``potential`` and ``forces``
+        (``""``: code units).
+    """
+
+    snapshot: object
+    grid: object
+    G: float
+    units: dict
+
+    def attrs(self, params, green, differencing, **density):
+        """The attributes of ``density``, ``potential`` and ``forces`` (`green`, `differencing`: the solver's)."""
+        return {
+            "density": {"scheme": params["scheme"], "particles": self.snapshot.count(), **density},
+            "potential": {"G": self.G, "bc": params["bc"], "green": green},
+            "forces": {"components": "force per unit mass -grad(phi) along array axes 0..d-1 (first axis)",
+                       "differencing": differencing},
+        }
+
+
+def poisson_setup(path, params):
+    """Open a snapshot and resolve the poisson job's grid, G and output units.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The snapshot (any piece or the base of a multi-file one).
+    params : dict
+        The poisson step's parameters (checked and completed with
+        ``STEPS["poisson"].normalize``).
+
+    Returns
+    -------
+    PoissonSetup
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad parameters (units of G or origin without the snapshot's units,
+        ``outside="drop"`` in a periodic box, a shape of the wrong length).
+    FileNotFoundError, FileFormatError
+        As :class:`Snapshot`.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> from fieldconv.io import STEPS, poisson_setup, write_snapshot
+    >>> path = os.path.join(tempfile.mkdtemp(), "snap.hdf5")
+    >>> _ = write_snapshot(path, np.full((4, 3), 0.5), box_size=1.0, units={"length": "kpc", "mass": "solMass",
+    ...                                                                   "velocity": "km/s"})
+    >>> setup = poisson_setup(path, STEPS["poisson"].normalize({"shape": 8}))
+    >>> setup.grid.shape, setup.units["potential"], round(float(setup.G), 9)
+    ((8, 8, 8), 'km2 / s2', 4.301e-06)
+    """
+    snap = _open_snapshot(path, params)
+    periodic = params["bc"] == "periodic"
+    grid = _grid(snap, params, periodic)
+    if params["outside"] == "drop" and periodic:
+        raise ValueError("poisson.outside = 'drop' applies to bc = 'isolated' only")
+    G, phi_unit, force_unit = _gravity(snap, params["G"])
+    return PoissonSetup(snap, grid, G, {"density": _mesh_units(snap, True), "potential": phi_unit,
+                                        "forces": force_unit})
+
+
 def _poisson_job(path, output, p, provenance, progress=False):
     from .. import PoissonSolver, readout
     from ._mesh import write_mesh
 
     t0 = time.perf_counter()
-    snap = _open_snapshot(path, p)
-    periodic = p["bc"] == "periodic"
-    grid = _grid(snap, p, periodic)
-    if p["outside"] == "drop" and periodic:
-        raise ValueError("poisson.outside = 'drop' applies to bc = 'isolated' only")
+    setup = poisson_setup(path, p)
+    snap, grid, G, units = setup.snapshot, setup.grid, setup.G, dict(setup.units)
+    periodic = grid.periodic
     rho, extra = _painted(snap, p, grid, density=True, progress=progress)
     t1 = time.perf_counter()
-    G, phi_unit, force_unit = _gravity(snap, p["G"])
+    force_unit = units["forces"]
     solver = PoissonSolver(grid.shape, grid.spacing, bc=p["bc"], green=p["green"], scheme=p["scheme"],
                            differencing=p["differencing"], G=G, dtype=rho.dtype)
     phi, forces = solver.solve_forces(rho)
     t2 = time.perf_counter()
     fields = {"density": rho, "potential": phi, "forces": forces}
-    units = {"density": _mesh_units(snap, True), "potential": phi_unit, "forces": force_unit}
-    attrs = {
-        "density": {"scheme": p["scheme"], "particles": snap.count(), **extra},
-        "potential": {"G": G, "bc": p["bc"], "green": solver.green},
-        "forces": {"components": "force per unit mass -grad(phi) along array axes 0..d-1 (first axis)",
-                   "differencing": solver.differencing},
-    }
+    attrs = setup.attrs(p, solver.green, solver.differencing, **extra)
     if p["particles"]:
         parts = {species: [] for species in snap.species}
         shift = None if periodic else np.asarray(grid.origin)
@@ -362,71 +435,6 @@ def _poisson_job(path, output, p, provenance, progress=False):
                compression=p["compression"])
     seconds = {"read+paint": t1 - t0, "solve": t2 - t1, "particles": t3 - t2, "write": time.perf_counter() - t3}
     return {"particles": snap.count(), "fields": list(fields), "seconds": seconds, **extra}
-
-
-
-def _poisson_job_distributed(path, output, p, provenance, comm, progress=False):
-    """The poisson job across the ranks of `comm` (``mpiexec -n P``): the serial job's file, to round-off.
-
-    Every rank opens the snapshot (metadata only) and reads its contiguous
-    share of the particles in reading order (:meth:`Snapshot.iter_particles`
-    with ``select``); :mod:`fieldconv.distributed` routes, paints and solves;
-    rank 0 writes the gathered fields with the serial job's names, units,
-    attributes, grid and provenance (plus ``ranks``).  Errors are raised on
-    every rank (no hang).
-    """
-    from .. import distributed as dist
-
-    t0 = time.perf_counter()
-    rank, size = comm.Get_rank(), comm.Get_size()
-    with dist.agree_on_errors(comm, "poisson: open the snapshot"):
-        snap = _open_snapshot(path, p)
-        if snap.ndim == 1:
-            raise ValueError("the distributed mode needs 2-D or 3-D positions; got 1-D: run it serially")
-        grid = _grid(snap, p, periodic=True)
-        if snap.box_size is None:
-            raise ValueError(f"{snap.files[0]}: the snapshot has no box size (BoxSize missing or 0); "
-                             "give the box_size parameter")
-        if snap.count() == 0:
-            raise ValueError(f"snapshot {snap.files[0]!r} has no particles of the selected types {snap.species}")
-        G, phi_unit, force_unit = _gravity(snap, p["G"])
-        dtype = np.dtype(p["dtype"] or snap.dtype)
-        m_const = snap.constant_mass()  # as paint_snapshot: unit weights, the mesh scaled once at the end
-    mesh = dist.DistributedMesh(grid.shape, grid.box_size, origin=grid.origin, comm=comm, dtype=dtype)
-    try:
-        total = snap.count()
-        share = (rank * total // size, (rank + 1) * total // size)
-        pos, w = [], []
-        with dist.agree_on_errors(comm, "poisson: read this rank's particles"):
-            for ch in snap.iter_particles(chunk_size=p["chunk_size"], masses=m_const is None, select=share):
-                pos.append(ch.positions)
-                if m_const is None:
-                    w.append(np.full(len(ch.positions), ch.masses, dtype) if np.ndim(ch.masses) == 0 else ch.masses)
-            pos = np.concatenate(pos) if pos else np.empty((0, snap.ndim), snap.dtype)
-            w = None if m_const is not None else (np.concatenate(w) if w else np.empty(0, dtype))
-        rho = dist.paint(dist.route(pos, mesh, scheme=p["scheme"], weights=w, sort=False), density=True)
-        del pos, w
-        if m_const is not None and m_const != 1.0:
-            rho *= rho.dtype.type(m_const)
-        t1 = time.perf_counter()
-        solver = dist.DistributedPoissonSolver(mesh, green=p["green"], scheme=p["scheme"],
-                                               differencing=p["differencing"], G=G, dtype=dtype)
-        phi, forces = solver.solve_forces(rho)
-        t2 = time.perf_counter()
-        fields = {"density": rho, "potential": phi, "forces": forces}
-        units = {"density": _mesh_units(snap, True), "potential": phi_unit, "forces": force_unit}
-        attrs = {
-            "density": {"scheme": p["scheme"], "particles": total},
-            "potential": {"G": G, "bc": p["bc"], "green": solver.green},
-            "forces": {"components": "force per unit mass -grad(phi) along array axes 0..d-1 (first axis)",
-                       "differencing": solver.differencing},
-        }
-        dist.write_fields(output, fields, mesh, units=units, grid=grid, dataset_attrs=attrs,
-                          provenance={**provenance, "ranks": size}, compression=p["compression"])
-    finally:
-        mesh.close()
-    seconds = {"read+paint": t1 - t0, "solve": t2 - t1, "write": time.perf_counter() - t2}
-    return {"particles": total, "fields": list(fields), "seconds": seconds, "ranks": size}
 
 
 _PAINT_PARAMS = dict(_SNAPSHOT_PARAMS, periodic=(True, _bool), density=(True, _bool))
@@ -570,7 +578,7 @@ def input_files(step, path):
     return [os.fspath(path)]
 
 
-def run_step(step, path, output, params=None, *, inputs=None, progress=False, dry_run=False, comm=None):
+def run_step(step, path, output, params=None, *, inputs=None, progress=False, dry_run=False):
     """Run one job: read `path`, write `output` atomically with provenance.
 
     Parameters
@@ -592,12 +600,6 @@ def run_step(step, path, output, params=None, *, inputs=None, progress=False, dr
     dry_run : bool, optional
         Check the parameters, find and checksum the input files, compute the
         task key; read no data and write nothing.
-    comm : mpi4py intracommunicator, optional
-        Run the job across the ranks of `comm` (collective: every rank
-        calls with the same arguments; ``poisson`` only, periodic, without
-        ``particles``).  Rank 0 checksums the inputs and writes the output,
-        which equals the serial job's to round-off (``docs/distributed.md``).
-        Default: serial.
 
     Returns
     -------
@@ -613,30 +615,11 @@ def run_step(step, path, output, params=None, *, inputs=None, progress=False, dr
         Bad parameters.
     FileNotFoundError, FileFormatError
         Missing or unreadable input (the message names the file and dataset).
-        With `comm`, raised on every rank.
-    BackendUnavailableError
-        `comm` given without the ``mpi`` extra.
     """
     st = get_step(step)
-    if comm is not None and step != "poisson":
-        raise ValueError(f"step {step!r} has no distributed mode (comm=); only 'poisson' has")
     p = st.normalize(params or {})
-    if comm is not None:  # the same parameters on every rank: each raises the same error, nobody waits
-        for key, serial in (("bc", "periodic"), ("particles", False)):
-            if p[key] != serial:
-                raise ValueError(f"poisson.{key} = {p[key]!r} is not available in the distributed mode "
-                                 f"({comm.Get_size()} MPI ranks): run it serially, without mpiexec")
-        if p["outside"] == "drop":
-            raise ValueError("poisson.outside = 'drop' applies to bc = 'isolated' only")
-    if inputs is None and comm is None:
+    if inputs is None:
         inputs = [input_record(f) for f in input_files(step, path)]
-    elif inputs is None:  # rank 0 reads the files for their checksums, the others wait for its records
-        from ..distributed import agree_on_errors
-
-        with agree_on_errors(comm, f"{step}: checksum the input files"):
-            if comm.Get_rank() == 0:
-                inputs = [input_record(f) for f in input_files(step, path)]
-        inputs = comm.bcast(inputs, root=0)
     key = task_key(step, p, [rec["sha256"] for rec in inputs])
     output = os.path.abspath(os.fspath(output))
     if output in {os.path.abspath(rec["path"]) for rec in inputs}:
@@ -645,8 +628,6 @@ def run_step(step, path, output, params=None, *, inputs=None, progress=False, dr
     if dry_run:
         return result
     prov = make_provenance(step, p, inputs, key=key)
-    if comm is not None:
-        return {**result, **_poisson_job_distributed(os.fspath(path), output, p, prov, comm, progress=progress)}
     return {**result, **st.run(os.fspath(path), output, p, prov, progress=progress)}
 
 
@@ -670,9 +651,9 @@ def run_paint(snapshot, output, **params):
     return run_step("paint", snapshot, output, params)
 
 
-def run_poisson(snapshot, output, *, comm=None, **params):
-    """Paint, solve for the potential and forces, write them (see :func:`run_step`; `comm`: across ranks)."""
-    return run_step("poisson", snapshot, output, params, comm=comm)
+def run_poisson(snapshot, output, **params):
+    """Paint, solve for the potential and forces, write them (see :func:`run_step`)."""
+    return run_step("poisson", snapshot, output, params)
 
 
 def run_convolve(mesh_file, output, **params):

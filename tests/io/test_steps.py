@@ -101,32 +101,20 @@ def test_poisson_job_units_and_G(tmp_path):
     assert m2.units["potential"] == "" and m2.attrs["potential"]["G"] == 1.0
 
 
+def test_poisson_setup_is_what_the_job_writes(tmp_path):
+    # the distributed job (fieldconv.distributed.run_step) writes from the same setup: grid, G, units, attrs
+    from fieldconv.io import STEPS, poisson_setup
 
-class _TwoRanks:
-    """Stands in for an mpi4py communicator of 2 ranks: the option checks run before any message."""
+    path, _ = _snap(tmp_path, units=UNITS)
+    p = STEPS["poisson"].normalize({"shape": 8, "scheme": "tsc"})
+    setup = poisson_setup(path, p)
+    m = read_mesh(run_poisson(path, tmp_path / "pm.h5", shape=8, scheme="tsc")["output"])
+    assert m.grid == setup.grid and m.units == setup.units
+    assert m.attrs["potential"]["G"] == setup.G
+    assert setup.attrs(p, "continuous", "spectral")["density"] == {"scheme": "tsc", "particles": 2000}
+    with pytest.raises(ValueError, match="'drop' applies to bc = 'isolated' only"):
+        poisson_setup(path, STEPS["poisson"].normalize({"shape": 8, "outside": "drop"}))
 
-    def Get_size(self):
-        return 2
-
-    def Get_rank(self):
-        return 0
-
-
-@pytest.mark.parametrize("params, match", [
-    ({"bc": "isolated"}, r"poisson.bc = 'isolated' is not available in the distributed mode \(2 MPI ranks\)"),
-    ({"particles": True}, "poisson.particles = True is not available in the distributed mode"),
-    ({"outside": "drop"}, "applies to bc = 'isolated' only"),
-])
-def test_distributed_poisson_refuses_serial_only_options(tmp_path, params, match):
-    # refused on every rank alike (the same parameters everywhere), before any collective: no hang
-    path, _ = _snap(tmp_path, n=8)
-    with pytest.raises(ValueError, match=match):
-        run_poisson(path, tmp_path / "out.h5", shape=8, comm=_TwoRanks(), **params)
-    with pytest.raises(ValueError, match="step 'paint' has no distributed mode"):
-        from fieldconv.io import run_step
-
-        run_step("paint", path, tmp_path / "out.h5", {"shape": 8}, comm=_TwoRanks())
-    assert not (tmp_path / "out.h5").exists()
 
 def test_poisson_job_isolated_point_mass(tmp_path):
     # 50 particles of total mass 1 within a tenth of a cell of the centre of an isolated box
