@@ -545,8 +545,8 @@ def _add_poisson(sub):
         "`particles/PartTypeN/acceleration`, the forces read out at the particles. G is astropy's in the\n"
         "snapshot's units when they are known, else 1. --example runs on built-in data: a Plummer\n"
         "sphere of 200,000 particles in an isolated box (written to a temporary folder). Started under\n"
-        "`mpiexec -n P` (or srun) with P > 1 it runs distributed (fieldconv.distributed; periodic, no\n"
-        "--particles) and writes the same file, equal to the serial one to round-off.",
+        "`mpiexec -n P` (or srun) with P > 1 it runs distributed (fieldconv.distributed; periodic boxes)\n"
+        "and writes the same file, equal to the serial one to round-off.",
         ["fieldconv poisson snap.hdf5 --shape 256 --scheme cic --output out.h5",
          "fieldconv poisson snap_010 --shape 128 --bc isolated --particles --output iso.h5",
          "fieldconv poisson --example --output plummer.h5",

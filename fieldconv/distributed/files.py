@@ -170,7 +170,7 @@ def read_particles(path, mesh, *, positions="PartType1/Coordinates", masses=None
 
 
 def write_fields(path, fields, mesh, *, units=None, attrs=None, root=0, grid=None, dataset_attrs=None,
-                 provenance=None, compression="gzip"):
+                 provenance=None, compression="gzip", whole=None):
     """Gather distributed fields and write them to one HDF5 file on `root`.  Collective.
 
     Parameters
@@ -200,6 +200,9 @@ def write_fields(path, fields, mesh, *, units=None, attrs=None, root=0, grid=Non
         (``fieldconv.io.run_poisson`` writes the serial job's, plus ``ranks``).
     compression : {"gzip", None}
         As :func:`fieldconv.io.write_mesh`.
+    whole : dict of str -> ndarray, optional
+        Datasets already whole on `root` (per-particle values, say), written
+        beside the fields with their `units`; ignored on the other ranks.
 
     Returns
     -------
@@ -221,6 +224,8 @@ def write_fields(path, fields, mesh, *, units=None, attrs=None, root=0, grid=Non
             plain = [np.asarray(getattr(c, "value", c)) for c in comps]
             full = np.stack(plain) if isinstance(value, (tuple, list)) else plain[0]
             gathered[name] = (full, unit)
+    if mesh.rank == root:
+        gathered.update({name: (np.asarray(a), None) for name, a in (whole or {}).items()})
     with agree_on_errors(mesh.comm, f"write_fields: write {os.fspath(path)!r} on rank {root}"):
         if mesh.rank == root:
             _write(path, gathered, mesh, units, attrs,

@@ -11,9 +11,10 @@ order (:meth:`fieldconv.io.Snapshot.iter_particles` with ``select``); the
 particles are routed, painted and solved for on the distributed FFT.  The
 result equals the serial job's to round-off.
 
-Only ``poisson`` has a distributed mode, for periodic boxes, without
-``particles`` (the accelerations at the particles); other options raise the
-same ``ValueError`` on every rank, before any message.
+Only ``poisson`` has a distributed mode, for periodic boxes; ``bc="isolated"``
+raises the same ``ValueError`` on every rank, before any message.  With
+``particles``, the accelerations read out at the particles (on the ranks that
+read them) are gathered on rank 0 in the snapshot's order.
 """
 
 import os
@@ -25,7 +26,7 @@ from .agreement import agree_on_errors
 
 __all__ = ["run_step"]
 
-_SERIAL_ONLY = (("bc", "periodic"), ("particles", False))
+_SERIAL_ONLY = (("bc", "periodic"),)
 
 
 def _inputs(path, comm):
@@ -37,6 +38,29 @@ def _inputs(path, comm):
         if comm.Get_rank() == 0:
             inputs = [input_record(f) for f in snapshot_files(path)]
     return comm.bcast(inputs, root=0)
+
+
+def _gather_rows(values, mesh, total, root=0):
+    """The rows (n_local, d) of every rank, in rank order, as one (total, d) array on `root`.  Collective.
+
+    Rank ``r`` holds the rows ``[r total / P, (r + 1) total / P)`` (its share of
+    the reading order); they travel one rank at a time, in messages below
+    ``mesh.max_message_bytes``.
+    """
+    from .messages import exchange_bytes
+
+    values = np.ascontiguousarray(values)
+    d, dtype = values.shape[1], values.dtype
+    out = np.empty((total, d), dtype) if mesh.rank == root else None
+    for r in range(mesh.size):
+        lo, hi = r * total // mesh.size, (r + 1) * total // mesh.size
+        if hi == lo:
+            continue
+        sends = [(root, values.view(np.uint8).reshape(-1))] if mesh.rank == r else []
+        recvs = [(r, (hi - lo) * d * dtype.itemsize)] if mesh.rank == root else []
+        exchange_bytes(mesh.comm, sends, recvs, max_message_bytes=mesh.max_message_bytes,
+                       out=out[lo:hi].view(np.uint8).reshape(-1) if mesh.rank == root else None)
+    return out
 
 
 def run_step(step, path, output, params=None, *, comm=None, dry_run=False):
@@ -52,7 +76,7 @@ def run_step(step, path, output, params=None, *, comm=None, dry_run=False):
         The HDF5 file rank 0 writes (atomically); its folder must exist.
     params : dict, optional
         The step's parameters, as :func:`fieldconv.io.run_step`; ``bc`` must
-        be "periodic" and ``particles`` false.
+        be "periodic".
     comm : mpi4py intracommunicator, optional
         Default ``MPI.COMM_WORLD``.  Every rank calls with the same arguments.
     dry_run : bool, optional
@@ -110,7 +134,7 @@ def run_step(step, path, output, params=None, *, comm=None, dry_run=False):
 
 def _poisson(path, output, p, provenance, comm):
     from ..io import poisson_setup
-    from .assign import paint
+    from .assign import paint, readout
     from .decomposition import DistributedMesh
     from .files import write_fields
     from .poisson import DistributedPoissonSolver
@@ -140,7 +164,8 @@ def _poisson(path, output, p, provenance, comm):
                     w.append(np.full(len(ch.positions), ch.masses, dtype) if np.ndim(ch.masses) == 0 else ch.masses)
             pos = np.concatenate(pos) if pos else np.empty((0, snap.ndim), snap.dtype)
             w = None if m_const is not None else (np.concatenate(w) if w else np.empty(0, dtype))
-        rho = paint(route(pos, mesh, scheme=p["scheme"], weights=w, sort=False), density=True)
+        parts = route(pos, mesh, scheme=p["scheme"], weights=w, sort=False)
+        rho = paint(parts, density=True)
         del pos, w
         if m_const is not None and m_const != 1.0:
             rho *= rho.dtype.type(m_const)
@@ -150,8 +175,18 @@ def _poisson(path, output, p, provenance, comm):
         phi, forces = solver.solve_forces(rho)
         t2 = time.perf_counter()
         fields = {"density": rho, "potential": phi, "forces": forces}
-        write_fields(output, fields, mesh, units=setup.units, grid=grid, provenance=provenance,
-                     dataset_attrs=setup.attrs(p, solver.green, solver.differencing),
-                     compression=p["compression"])
+        units, attrs = dict(setup.units), setup.attrs(p, solver.green, solver.differencing)
+        whole = {}
+        if p["particles"]:  # as the serial job: per species, in the snapshot's order
+            acc = _gather_rows(readout(forces, parts), mesh, total)
+            start = 0
+            for species, (name, at) in setup.particle_datasets(p).items():
+                n = snap.counts[species]
+                whole[name] = None if acc is None else acc[start:start + n]
+                units[name], attrs[name] = units["forces"], at
+                start += n
+        del parts
+        write_fields(output, fields, mesh, units=units, grid=grid, provenance=provenance, dataset_attrs=attrs,
+                     compression=p["compression"], whole=whole)
     seconds = {"read+paint": t1 - t0, "solve": t2 - t1, "write": time.perf_counter() - t2}
     return {"particles": total, "fields": list(fields), "seconds": seconds}

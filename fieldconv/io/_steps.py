@@ -352,6 +352,12 @@ class PoissonSetup(NamedTuple):
                        "differencing": differencing},
         }
 
+    def particle_datasets(self, params):
+        """``{species: (dataset name, attributes)}`` of the accelerations at the particles (``particles=True``)."""
+        attrs = {"order": "the particles' order in the snapshot (file by file)",
+                 "interpolation": f"readout of the mesh forces, scheme {params['scheme']}"}
+        return {sp: (f"particles/{sp.replace('/', '_')}/acceleration", dict(attrs)) for sp in self.snapshot.species}
+
 
 def poisson_setup(path, params):
     """Open a snapshot and resolve the poisson job's grid, G and output units.
@@ -424,12 +430,10 @@ def _poisson_job(path, output, p, provenance, progress=False):
                 acc[:, a] = readout(f, pos, box_size=grid.box_size, scheme=p["scheme"], periodic=periodic,
                                     outside="drop" if p["outside"] == "drop" else "raise")
             parts[ch.species].append(acc)
-        for species, chunks in parts.items():
-            key = f"particles/{species.replace('/', '_')}/acceleration"
+        for species, (key, at) in setup.particle_datasets(p).items():
+            chunks = parts[species]
             fields[key] = np.concatenate(chunks) if chunks else np.empty((0, snap.ndim), rho.dtype)
-            units[key] = force_unit
-            attrs[key] = {"order": "the particles' order in the snapshot (file by file)",
-                          "interpolation": f"readout of the mesh forces, scheme {p['scheme']}"}
+            units[key], attrs[key] = force_unit, at
     t3 = time.perf_counter()
     write_mesh(output, fields, grid=grid, units=units, attrs=attrs, provenance=provenance,
                compression=p["compression"])

@@ -49,7 +49,6 @@ def test_serial_works_and_distributed_mode_says_how_to_install():
 
 @pytest.mark.parametrize("params, match", [
     ({"bc": "isolated"}, r"poisson.bc = 'isolated' is not available in the distributed mode \(several MPI ranks\)"),
-    ({"particles": True}, "poisson.particles = True is not available in the distributed mode"),
     ({"shape": 1}, "poisson.shape must be"),
 ])
 def test_distributed_job_refuses_serial_only_options_before_any_message(tmp_path, params, match):
