@@ -99,6 +99,15 @@ def run_step(step, path, output, params=None, *, comm=None, dry_run=False):
     BackendUnavailableError
         mpi4py or mpi4py-fft missing (``pip install 'fieldconv[mpi]'``).
 
+    Examples
+    --------
+    What ``mpiexec -n 4 fieldconv poisson snap_010 --shape 256 --particles -o pm.h5``
+    runs, from a script under ``mpiexec -n 4 python -m mpi4py job.py``::
+
+        from fieldconv.distributed import run_step
+        info = run_step("poisson", "snap_010", "pm.h5", {"shape": 256, "particles": True})
+        # pm.h5 equals `fieldconv poisson snap_010 --shape 256 --particles -o pm.h5` to round-off
+
     Notes
     -----
     Painting adds each rank's particles to its block and folds the ghost
