@@ -489,13 +489,20 @@ def _snapshot_params(args):
     return p
 
 
-def _io_run(step, source, args, params):
+def _io_run(step, source, args, params, comm=None):
     import json
 
     from .io import run_step
 
     log = _io_logging(args)
-    info = run_step(step, source, args.output, params, progress=not args.quiet, dry_run=args.dry_run)
+    if comm is None:
+        info = run_step(step, source, args.output, params, progress=not args.quiet, dry_run=args.dry_run)
+    else:  # started by mpiexec/srun with several ranks: the same job across them, rank 0 reports
+        from .distributed import run_step as run_distributed
+
+        info = run_distributed(step, source, args.output, params, comm=comm, dry_run=args.dry_run)
+        if comm.Get_rank() != 0:
+            return 0
     if args.dry_run:
         print(f"would run {step} on {', '.join(r['path'] for r in info['inputs'])} -> {info['output']}")
         print(f"parameters: {json.dumps(info['parameters'], sort_keys=True)}")
@@ -537,10 +544,13 @@ def _add_poisson(sub):
         "unit mass, components first), each with a units attribute; with --particles also\n"
         "`particles/PartTypeN/acceleration`, the forces read out at the particles. G is astropy's in the\n"
         "snapshot's units when they are known, else 1. --example runs on built-in data: a Plummer\n"
-        "sphere of 200,000 particles in an isolated box (written to a temporary folder).",
+        "sphere of 200,000 particles in an isolated box (written to a temporary folder). Started under\n"
+        "`mpiexec -n P` (or srun) with P > 1 it runs distributed (fieldconv.distributed; periodic boxes)\n"
+        "and writes the same file, equal to the serial one to round-off.",
         ["fieldconv poisson snap.hdf5 --shape 256 --scheme cic --output out.h5",
          "fieldconv poisson snap_010 --shape 128 --bc isolated --particles --output iso.h5",
-         "fieldconv poisson --example --output plummer.h5"])
+         "fieldconv poisson --example --output plummer.h5",
+         "mpiexec -n 4 fieldconv poisson snap_010 --shape 512 --output out.h5"])
     _snapshot_options(p, required=False)
     p.add_argument("--bc", choices=("periodic", "isolated"), help="boundary condition (default periodic)")
     p.add_argument("--green", choices=("continuous", "discrete", "optimal", "spectral", "integrated"),
@@ -568,7 +578,23 @@ def _cmd_poisson(args):
         p["G"] = _kv_value(args.G)
     if args.particles:
         p["particles"] = True
-    return _io_run("poisson", args.snapshot, args, p)
+    return _io_run("poisson", args.snapshot, args, p, comm=_launched_comm())
+
+
+def _launched_comm():
+    """``MPI.COMM_WORLD`` when started by an MPI launcher with several ranks (``mpiexec -n P``), else None."""
+    from .distributed import is_available, launched_ranks
+
+    if launched_ranks() <= 1:
+        return None
+    if not is_available():
+        from .errors import BackendUnavailableError
+
+        raise BackendUnavailableError(f"started with {launched_ranks()} MPI ranks, but the distributed mode needs "
+                                      "mpi4py and mpi4py-fft: pip install 'fieldconv[mpi]'")
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD
 
 
 def _poisson_example(args):

@@ -130,3 +130,14 @@ def test_validate_threads(tmp_path, capsys, monkeypatch):
 def test_no_command_prints_help(capsys):
     assert main([]) == 0
     assert "usage: fieldconv" in capsys.readouterr().out
+
+
+def test_poisson_under_mpiexec_without_the_mpi_extra(tmp_path, capsys, monkeypatch):
+    # started by a launcher with 2 ranks (PMI_SIZE) where mpi4py is missing: one line, exit 2, no MPI import
+    import fieldconv.distributed as fd
+
+    monkeypatch.setenv("PMI_SIZE", "2")
+    monkeypatch.setattr(fd, "is_available", lambda: False)
+    assert main(["poisson", str(tmp_path / "snap.hdf5"), "--shape", "8", "-o", str(tmp_path / "o.h5")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "2 MPI ranks" in err and "pip install 'fieldconv[mpi]'" in err

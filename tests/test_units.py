@@ -232,6 +232,9 @@ NO_UNITS = {
     "io.make_provenance": "a JSON record",
     "io.file_sha256": "checksums",
     "io.task_key": "checksums",
+    "io.input_record": "checksums",
+    "io.poisson_setup": "the units the poisson job writes, as unit strings (tests/io/test_steps.py checks them "
+                        "against the written file)",
     "io.Step": "a job: units come from its input file and go to the output's units attributes",
     "io.run_step": "a job: units come from its input file and go to the output's units attributes",
     "io.run_paint": "a job: units from the snapshot (tests/io/test_steps.py checks the written units)",

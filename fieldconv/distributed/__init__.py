@@ -20,6 +20,8 @@ answer, block by block, to round-off.
 :func:`read_particles`              this rank's share of an HDF5 snapshot
 :func:`write_fields`                gathered blocks to one HDF5 file (rank 0)
 :func:`run_poisson`                 snapshot -> potential file, the mpiexec job
+:func:`run_step`                    ``fieldconv.io``'s poisson job across ranks
+                                    (what ``mpiexec -n P fieldconv poisson`` runs)
 :func:`launched_ranks`              ranks of the job this process was started in
 ==================================  ===============================================
 
@@ -70,6 +72,7 @@ __all__ = [
     "read_particles",
     "write_fields",
     "run_poisson",
+    "run_step",
     "launched_ranks",
     "is_available",
 ]
@@ -95,6 +98,7 @@ _EXPORTS = {
     "read_particles": "files",
     "write_fields": "files",
     "run_poisson": "run",
+    "run_step": "steps",
 }
 
 

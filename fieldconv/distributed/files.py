@@ -169,7 +169,8 @@ def read_particles(path, mesh, *, positions="PartType1/Coordinates", masses=None
     return pos, w
 
 
-def write_fields(path, fields, mesh, *, units=None, attrs=None, root=0):
+def write_fields(path, fields, mesh, *, units=None, attrs=None, root=0, grid=None, dataset_attrs=None,
+                 provenance=None, compression="gzip", whole=None):
     """Gather distributed fields and write them to one HDF5 file on `root`.  Collective.
 
     Parameters
@@ -189,6 +190,19 @@ def write_fields(path, fields, mesh, *, units=None, attrs=None, root=0):
         mesh's (``/grid``: shape, box, origin, spacing, length unit, periodic,
         cell-centred): the layout of :func:`fieldconv.io.write_mesh`.
     root : int
+    grid : fieldconv.io.Grid, optional
+        The grid to record instead of the mesh's (the same shape, box and
+        origin; a length unit, say).
+    dataset_attrs : dict of str -> dict, optional
+        Attributes per dataset, as :func:`fieldconv.io.write_mesh`'s `attrs`.
+    provenance : dict, optional
+        The provenance record instead of one made from `attrs`
+        (``fieldconv.io.run_poisson`` writes the serial job's, plus ``ranks``).
+    compression : {"gzip", None}
+        As :func:`fieldconv.io.write_mesh`.
+    whole : dict of str -> ndarray, optional
+        Datasets already whole on `root` (per-particle values, say), written
+        beside the fields with their `units`; ignored on the other ranks.
 
     Returns
     -------
@@ -210,19 +224,29 @@ def write_fields(path, fields, mesh, *, units=None, attrs=None, root=0):
             plain = [np.asarray(getattr(c, "value", c)) for c in comps]
             full = np.stack(plain) if isinstance(value, (tuple, list)) else plain[0]
             gathered[name] = (full, unit)
+    if mesh.rank == root:
+        gathered.update({name: (np.asarray(a), None) for name, a in (whole or {}).items()})
     with agree_on_errors(mesh.comm, f"write_fields: write {os.fspath(path)!r} on rank {root}"):
         if mesh.rank == root:
-            _write(path, gathered, mesh, units, attrs)
+            _write(path, gathered, mesh, units, attrs,
+                   dict(grid=grid, attrs=dataset_attrs, provenance=provenance, compression=compression))
     return os.fspath(path) if mesh.rank == root else None
 
 
-def _write(path, gathered, mesh, units, attrs):
+def _write(path, gathered, mesh, units, attrs, options):
     """Rank 0: the gathered fields as a serial fieldconv mesh file (:func:`fieldconv.io.write_mesh`)."""
     from ..io import Grid, make_provenance, write_mesh
 
-    grid = Grid(mesh.shape, mesh.box_size, mesh.origin, "" if mesh.unit is None else mesh.unit.to_string())
+    grid = options["grid"]
+    if grid is None:
+        grid = Grid(mesh.shape, mesh.box_size, mesh.origin, "" if mesh.unit is None else mesh.unit.to_string())
+    elif tuple(grid.shape) != mesh.shape or not np.array_equal(grid.box_size, mesh.box_size):
+        raise ValueError(f"grid must have the mesh's shape {mesh.shape} and box {mesh.box_size}; got {grid!r}")
     fields = {name: full for name, (full, _unit) in gathered.items()}
     unit_of = {name: (unit.to_string() if unit is not None else str(units.get(name, "")))
                for name, (_full, unit) in gathered.items()}
-    params = {"ranks": int(mesh.size), **{k: v for k, v in (attrs or {}).items()}}
-    write_mesh(path, fields, grid=grid, units=unit_of, provenance=make_provenance("distributed", params, []))
+    prov = options["provenance"]
+    if prov is None:
+        prov = make_provenance("distributed", {"ranks": int(mesh.size), **(attrs or {})}, [])
+    write_mesh(path, fields, grid=grid, units=unit_of, attrs=options["attrs"], provenance=prov,
+               compression=options["compression"])

@@ -49,13 +49,13 @@ from ._example_data import plummer_acceleration, write_plummer_snapshot
 from ._jcamp import read_jcamp, write_jcamp
 from ._manifest import Manifest
 from ._mesh import Grid, MeshFile, read_mesh, write_mesh
-from ._provenance import file_sha256, make_provenance, task_key
+from ._provenance import file_sha256, input_record, make_provenance, task_key
 from ._snapshot import ParticleChunk, Snapshot, paint_snapshot, snapshot_files
 from ._snapshot_writer import write_snapshot
 from ._spectrum_csv import read_csv, write_csv
 from ._spectrum_files import read_spectra
 from ._spectrum_hdf5 import read_hdf5, write_hdf5
-from ._steps import STEPS, Step, run_convolve, run_paint, run_poisson, run_smooth, run_step
+from ._steps import STEPS, PoissonSetup, Step, poisson_setup, run_convolve, run_paint, run_poisson, run_smooth, run_step
 
 __all__ = [
     "FileFormatError",
@@ -81,11 +81,14 @@ __all__ = [
     "write_mesh",
     "read_mesh",
     "make_provenance",
+    "input_record",
     "file_sha256",
     "task_key",
     # jobs
     "Step",
     "STEPS",
+    "PoissonSetup",
+    "poisson_setup",
     "run_step",
     "run_paint",
     "run_poisson",

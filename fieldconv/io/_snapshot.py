@@ -633,7 +633,7 @@ class Snapshot:
                 return m
         return None
 
-    def iter_particles(self, *, chunk_size=DEFAULT_CHUNK, masses=True, velocities=False, reuse=False):
+    def iter_particles(self, *, chunk_size=DEFAULT_CHUNK, masses=True, velocities=False, reuse=False, select=None):
         """Yield the particles chunk by chunk, species by species, file by file.
 
         Parameters
@@ -649,6 +649,11 @@ class Snapshot:
             Read every chunk into the same buffers (no allocation per
             chunk): a yielded chunk is valid only until the next one.  For
             consumers that do not keep chunks, such as painting.
+        select : tuple of 2 ints, optional
+            Only the particles ``start <= i < stop`` of the reading order
+            (species by species, file by file: the order of the chunks);
+            default all.  Only their hyperslabs are read: the ranks of a
+            distributed job read disjoint ranges of one snapshot this way.
 
         Yields
         ------
@@ -660,16 +665,30 @@ class Snapshot:
             Unreadable data (checksum mismatch, truncation), non-finite
             positions or positions more than a box length outside the box
             (with ``check=True``), a missing velocities dataset.
+        ValueError
+            A `select` that is not a range within ``0..count()``.
         """
         from .._validate import check_int
 
         chunk_size = check_int("chunk_size", chunk_size, minimum=1)
+        lo, hi = 0, self.count()
+        if select is not None:
+            if np.ndim(select) != 1 or len(select) != 2:
+                raise ValueError(f"select must be (start, stop); got {select!r}")
+            lo, hi = (check_int("select", v, minimum=0) for v in select)
+            if not lo <= hi <= self.count():
+                raise ValueError(f"select must satisfy 0 <= start <= stop <= {self.count()} (the particles); "
+                                 f"got {select!r}")
         buffers = {}
+        first = 0  # index of the first particle of this file and species in the reading order
         for sp in self._species:
             start = 0
             for path, counts in zip(self.files, self._per_file):
                 n = counts[sp.name]
-                if n == 0:
+                a, b = max(lo - first, 0), min(hi - first, n)  # this file's part of the selection
+                first += n
+                if a >= b:
+                    start += n
                     continue
                 with _h5.open_read(path) as f:
                     dpos = _h5.get(f, sp.coords, kind="dataset")
@@ -682,8 +701,8 @@ class Snapshot:
                         if tuple(dvel.shape) != (n, self.ndim):
                             raise FileFormatError(path, dvel.name, f"must have shape {(n, self.ndim)}; got {dvel.shape}")
                         self._check_dims(dvel, "Velocities")
-                    for s in range(0, n, chunk_size):
-                        e = min(n, s + chunk_size)
+                    for s in range(a, b, chunk_size):
+                        e = min(b, s + chunk_size)
                         sel = np.s_[s:e]
                         pos = self._read(dpos, sel, (e - s, self.ndim), buffers, "pos", reuse)
                         if self.check:

@@ -40,7 +40,7 @@ import numpy as np
 from . import _h5
 from ._provenance import canonical, input_record, make_provenance, task_key
 
-__all__ = ["Step", "STEPS", "get_step", "run_step", "run_paint", "run_poisson", "run_convolve", "run_smooth"]
+__all__ = ["Step", "STEPS", "get_step", "PoissonSetup", "poisson_setup", "run_step", "run_paint", "run_poisson", "run_convolve", "run_smooth"]
 
 _REQUIRED = object()
 
@@ -316,31 +316,110 @@ def _gravity(snap, G):
     return g, _unit_text((L / T) ** 2), _unit_text(L / T**2)
 
 
+class PoissonSetup(NamedTuple):
+    """The poisson job resolved for one snapshot: what it reads, on which grid, with which G and units.
+
+    Made by :func:`poisson_setup`; the serial job and the distributed one
+    (:func:`fieldconv.distributed.run_step`) both start from it, so that
+    they write the same grid, units and attributes.
+
+    Attributes
+    ----------
+    snapshot : Snapshot
+        Opened with the job's parameters (species, layout, units, box).
+    grid : Grid
+        The mesh: shape, box, origin, length unit, periodic for ``bc="periodic"``.
+    G : float
+        The gravitational constant in the snapshot's code units
+        (``astropy.constants.G`` when the length and mass units are known,
+        else 1, unless the parameters give it).
+    units : dict of str -> str
+        The ``units`` attribute of ``density``, ``potential`` and ``forces``
+        (``""``: code units).
+    """
+
+    snapshot: object
+    grid: object
+    G: float
+    units: dict
+
+    def attrs(self, params, green, differencing, **density):
+        """The attributes of ``density``, ``potential`` and ``forces`` (`green`, `differencing`: the solver's)."""
+        return {
+            "density": {"scheme": params["scheme"], "particles": self.snapshot.count(), **density},
+            "potential": {"G": self.G, "bc": params["bc"], "green": green},
+            "forces": {"components": "force per unit mass -grad(phi) along array axes 0..d-1 (first axis)",
+                       "differencing": differencing},
+        }
+
+    def particle_datasets(self, params):
+        """``{species: (dataset name, attributes)}`` of the accelerations at the particles (``particles=True``)."""
+        attrs = {"order": "the particles' order in the snapshot (file by file)",
+                 "interpolation": f"readout of the mesh forces, scheme {params['scheme']}"}
+        return {sp: (f"particles/{sp.replace('/', '_')}/acceleration", dict(attrs)) for sp in self.snapshot.species}
+
+
+def poisson_setup(path, params):
+    """Open a snapshot and resolve the poisson job's grid, G and output units.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The snapshot (any piece or the base of a multi-file one).
+    params : dict
+        The poisson step's parameters (checked and completed with
+        ``STEPS["poisson"].normalize``).
+
+    Returns
+    -------
+    PoissonSetup
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad parameters (units of G or origin without the snapshot's units,
+        ``outside="drop"`` in a periodic box, a shape of the wrong length).
+    FileNotFoundError, FileFormatError
+        As :class:`Snapshot`.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> from fieldconv.io import STEPS, poisson_setup, write_snapshot
+    >>> path = os.path.join(tempfile.mkdtemp(), "snap.hdf5")
+    >>> _ = write_snapshot(path, np.full((4, 3), 0.5), box_size=1.0, units={"length": "kpc", "mass": "solMass",
+    ...                                                                   "velocity": "km/s"})
+    >>> setup = poisson_setup(path, STEPS["poisson"].normalize({"shape": 8}))
+    >>> setup.grid.shape, setup.units["potential"], round(float(setup.G), 9)
+    ((8, 8, 8), 'km2 / s2', 4.301e-06)
+    """
+    snap = _open_snapshot(path, params)
+    periodic = params["bc"] == "periodic"
+    grid = _grid(snap, params, periodic)
+    if params["outside"] == "drop" and periodic:
+        raise ValueError("poisson.outside = 'drop' applies to bc = 'isolated' only")
+    G, phi_unit, force_unit = _gravity(snap, params["G"])
+    return PoissonSetup(snap, grid, G, {"density": _mesh_units(snap, True), "potential": phi_unit,
+                                        "forces": force_unit})
+
+
 def _poisson_job(path, output, p, provenance, progress=False):
     from .. import PoissonSolver, readout
     from ._mesh import write_mesh
 
     t0 = time.perf_counter()
-    snap = _open_snapshot(path, p)
-    periodic = p["bc"] == "periodic"
-    grid = _grid(snap, p, periodic)
-    if p["outside"] == "drop" and periodic:
-        raise ValueError("poisson.outside = 'drop' applies to bc = 'isolated' only")
+    setup = poisson_setup(path, p)
+    snap, grid, G, units = setup.snapshot, setup.grid, setup.G, dict(setup.units)
+    periodic = grid.periodic
     rho, extra = _painted(snap, p, grid, density=True, progress=progress)
     t1 = time.perf_counter()
-    G, phi_unit, force_unit = _gravity(snap, p["G"])
+    force_unit = units["forces"]
     solver = PoissonSolver(grid.shape, grid.spacing, bc=p["bc"], green=p["green"], scheme=p["scheme"],
                            differencing=p["differencing"], G=G, dtype=rho.dtype)
     phi, forces = solver.solve_forces(rho)
     t2 = time.perf_counter()
     fields = {"density": rho, "potential": phi, "forces": forces}
-    units = {"density": _mesh_units(snap, True), "potential": phi_unit, "forces": force_unit}
-    attrs = {
-        "density": {"scheme": p["scheme"], "particles": snap.count(), **extra},
-        "potential": {"G": G, "bc": p["bc"], "green": solver.green},
-        "forces": {"components": "force per unit mass -grad(phi) along array axes 0..d-1 (first axis)",
-                   "differencing": solver.differencing},
-    }
+    attrs = setup.attrs(p, solver.green, solver.differencing, **extra)
     if p["particles"]:
         parts = {species: [] for species in snap.species}
         shift = None if periodic else np.asarray(grid.origin)
@@ -351,12 +430,10 @@ def _poisson_job(path, output, p, provenance, progress=False):
                 acc[:, a] = readout(f, pos, box_size=grid.box_size, scheme=p["scheme"], periodic=periodic,
                                     outside="drop" if p["outside"] == "drop" else "raise")
             parts[ch.species].append(acc)
-        for species, chunks in parts.items():
-            key = f"particles/{species.replace('/', '_')}/acceleration"
+        for species, (key, at) in setup.particle_datasets(p).items():
+            chunks = parts[species]
             fields[key] = np.concatenate(chunks) if chunks else np.empty((0, snap.ndim), rho.dtype)
-            units[key] = force_unit
-            attrs[key] = {"order": "the particles' order in the snapshot (file by file)",
-                          "interpolation": f"readout of the mesh forces, scheme {p['scheme']}"}
+            units[key], attrs[key] = force_unit, at
     t3 = time.perf_counter()
     write_mesh(output, fields, grid=grid, units=units, attrs=attrs, provenance=provenance,
                compression=p["compression"])

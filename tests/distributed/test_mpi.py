@@ -70,8 +70,8 @@ def _run(cmd, env, timeout):
     return proc.returncode, out, err
 
 
-def launch(nranks, *groups):
-    """(returncode, parsed RESULT or None, stderr, seconds) of one mpiexec run."""
+def launch_command(nranks, command):
+    """(returncode, stdout, stderr, seconds) of ``mpiexec -n nranks *command``, one MPI job at a time."""
     env = dict(os.environ)
     env.pop("FIELDCONV_NUM_THREADS", None)  # the checks test the computed thread share
     env["FIELDCONV_FFTW_PLANNER"] = "FFTW_ESTIMATE"  # tiny grids: plan in microseconds
@@ -94,8 +94,14 @@ def launch(nranks, *groups):
                 pytest.fail(f"the one-rank warm-up run failed (exit {code})\nstderr:\n{err[-6000:]}")
             _warm.append(True)
         t0 = time.perf_counter()
-        code, out, err = _run(base + [str(nranks)] + tail + list(groups), env, TIMEOUT)
+        code, out, err = _run(base + [str(nranks)] + list(command), env, TIMEOUT)
         seconds = time.perf_counter() - t0
+    return code, out, err, seconds
+
+
+def launch(nranks, *groups):
+    """(returncode, parsed RESULT or None, stderr, seconds) of one mpiexec run of mpi_checks.py."""
+    code, out, err, seconds = launch_command(nranks, [sys.executable, "-m", "mpi4py", str(SCRIPT), *groups])
     result = None
     for line in out.splitlines():
         if line.startswith("RESULT "):

@@ -4,6 +4,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 PROGRAM = textwrap.dedent(
     """
     import sys
@@ -43,3 +45,18 @@ def test_serial_works_and_distributed_mode_says_how_to_install():
     r = subprocess.run([sys.executable, "-c", PROGRAM], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("OK the distributed mode needs mpi4py")
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"bc": "isolated"}, r"poisson.bc = 'isolated' is not available in the distributed mode \(several MPI ranks\)"),
+    ({"shape": 1}, "poisson.shape must be"),
+])
+def test_distributed_job_refuses_serial_only_options_before_any_message(tmp_path, params, match):
+    # what `mpiexec -n P fieldconv poisson --bc isolated` prints on every rank (exit 2): every rank has the
+    # same parameters and raises the same error before it opens a file or calls MPI, so nobody waits
+    from fieldconv import distributed as fd
+
+    with pytest.raises(ValueError, match=match):
+        fd.run_step("poisson", tmp_path / "missing.hdf5", tmp_path / "out.h5", {"shape": 8, **params})
+    with pytest.raises(ValueError, match="step must be 'poisson'"):
+        fd.run_step("paint", tmp_path / "missing.hdf5", tmp_path / "out.h5", {"shape": 8})

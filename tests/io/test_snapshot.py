@@ -66,6 +66,28 @@ def test_chunks_do_not_span_files_and_keep_order(gadget):
     np.testing.assert_array_equal(np.concatenate([c.positions for c in chunks]), pos1)
 
 
+
+def test_select_reads_a_range_of_the_reading_order(gadget):
+    # the ranks of a distributed job read disjoint ranges: their union, in order, is the whole snapshot
+    base, pos0, m0, pos1, _ = gadget
+    snap = Snapshot(base)  # 1000 PartType0 then 3000 PartType1, two files each: ranges cross species and files
+    cuts = [0, 1, 499, 500, 1000, 1001, 2500, 3999, 4000]
+    pos, mass = [], []
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        chunks = list(snap.iter_particles(chunk_size=300, select=(lo, hi)))
+        assert sum(len(c.positions) for c in chunks) == hi - lo
+        assert all(len(c.positions) <= 300 for c in chunks)
+        pos += [c.positions for c in chunks]
+        mass += [np.broadcast_to(c.masses, len(c.positions)) for c in chunks]
+    np.testing.assert_array_equal(np.concatenate(pos), np.concatenate([pos0, pos1]))
+    np.testing.assert_array_equal(np.concatenate(mass), np.concatenate([m0, np.full(3000, 0.5, np.float32)]))
+    first = next(snap.iter_particles(select=(2500, 2600)))  # start: the index within the species
+    assert (first.species, first.start, first.file) == ("PartType1", 1500, snap.files[1])
+    assert list(snap.iter_particles(select=(7, 7))) == []
+    for bad in [(5, 4), (0, 4001), (1,), "ab"]:
+        with pytest.raises(ValueError, match="select"):
+            list(snap.iter_particles(select=bad))
+
 def test_reuse_reads_into_one_buffer(gadget):
     # bounded memory: with reuse=True every chunk lands in the same buffer
     snap = Snapshot(gadget[0], ptypes=1)

@@ -101,6 +101,21 @@ def test_poisson_job_units_and_G(tmp_path):
     assert m2.units["potential"] == "" and m2.attrs["potential"]["G"] == 1.0
 
 
+def test_poisson_setup_is_what_the_job_writes(tmp_path):
+    # the distributed job (fieldconv.distributed.run_step) writes from the same setup: grid, G, units, attrs
+    from fieldconv.io import STEPS, poisson_setup
+
+    path, _ = _snap(tmp_path, units=UNITS)
+    p = STEPS["poisson"].normalize({"shape": 8, "scheme": "tsc"})
+    setup = poisson_setup(path, p)
+    m = read_mesh(run_poisson(path, tmp_path / "pm.h5", shape=8, scheme="tsc")["output"])
+    assert m.grid == setup.grid and m.units == setup.units
+    assert m.attrs["potential"]["G"] == setup.G
+    assert setup.attrs(p, "continuous", "spectral")["density"] == {"scheme": "tsc", "particles": 2000}
+    with pytest.raises(ValueError, match="'drop' applies to bc = 'isolated' only"):
+        poisson_setup(path, STEPS["poisson"].normalize({"shape": 8, "outside": "drop"}))
+
+
 def test_poisson_job_isolated_point_mass(tmp_path):
     # 50 particles of total mass 1 within a tenth of a cell of the centre of an isolated box
     rng = np.random.default_rng(3)
