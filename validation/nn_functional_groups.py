@@ -11,7 +11,7 @@ average around the fit, and the same figures for the negative control: the
 same classifier with a global-pool head (position-blind).  A JSON file and a
 PNG of the per-group F1 go to ``--output`` (written atomically).
 
-Run (about 15-25 minutes on 2 idle cores, data generation included)::
+Run (about 6 minutes on 2 idle cores, 11 with the control, data generation included)::
 
     python validation/nn_functional_groups.py                # full size, 2 threads
     python validation/nn_functional_groups.py --quick        # 3,000 / 1,000 spectra

@@ -41,7 +41,7 @@ class SpectralCNNClassifier:
         Architecture, as :func:`~fieldconv.nn.spectral_cnn` (defaults
         (16, 32, 64, 64), 7, 50 cm^-1, 128, 0.3).
     epochs : int, optional
-        Training epochs (default 12), with a cosine learning-rate decay.
+        Training epochs (default 6), with a cosine learning-rate decay.
     batch_size : int, optional
         Default 64.
     learning_rate, weight_decay : float, optional
@@ -94,7 +94,7 @@ class SpectralCNNClassifier:
     """
 
     def __init__(self, grid=None, *, resolution=4.0, head="region", channels=(16, 32, 64, 64), kernel_size=7,
-                 region_width=50.0, hidden=128, dropout=0.3, epochs=12, batch_size=64, learning_rate=3e-3,
+                 region_width=50.0, hidden=128, dropout=0.3, epochs=6, batch_size=64, learning_rate=3e-3,
                  weight_decay=1e-4, validation_fraction=0.1, patience=None, class_weight=None, threshold="tune",
                  augment=False, dtype="float32", backend=None, random_state=None, verbose=False):
         self.grid = grid
