@@ -748,6 +748,9 @@ def run_batch(config, *, jobs=None, dry_run=False, progress=False, base_dir=None
             workers.close(kill=interrupted)
         if bar is not None:
             bar.close()
+    if not dry_run and not interrupted:  # temporaries of processes that ended during this run (a worker
+        for folder in {cfg.output_dir} | {os.path.dirname(t.output) for t in tasks}:  # killed mid-write)
+            _atomic.remove_stale_temporaries(folder)
     ordered = [results[t] for t in tasks if t in results]
     for name, pattern in unmatched:
         ordered.append(TaskResult(Task("", name, "", pattern, "", {}), "failed", f"pattern {pattern!r} matched no file"))
