@@ -6,7 +6,6 @@ default), "mirror" ``dcb|abcd|cba``, "nearest" ``aaa|abcd|ddd``, "constant"
 than the line continue periodically, as in scipy.ndimage.
 """
 
-import numpy as np
 
 from .._extension import extend_axis, extension_index, source_index
 from .._validate import NDIMAGE_MODES as MODES

@@ -105,7 +105,6 @@ def _slice_axis(ndim, axis, start, length):
 
 def _corr1d_xp(be, x, w, axis, off, mode, cval):
     """Generic correlation: sum of shifted slices of the padded array."""
-    xp = be.xp
     n = x.shape[axis]
     K = w.shape[0]
     p = pad_axis_xp(be, x, axis, off, K - 1 - off, mode, cval)

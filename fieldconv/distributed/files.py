@@ -33,7 +33,6 @@ import re
 
 import numpy as np
 
-from .._atomic import atomic_path
 from .agreement import agree_on_errors, same_on_all_ranks
 
 __all__ = ["snapshot_files", "read_particles", "write_fields"]

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from .. import _fdcoeffs, _sgcoeffs
-from .._units import is_quantity, product, strip, strip_like, strip_spacing
+from .._units import product, strip, strip_like, strip_spacing
 from .._validate import as_spacing, check_choice, check_int, check_order, check_positive
 from .._windows import bspline, scheme_order
 from .._deprecate import renamed

@@ -69,7 +69,6 @@ class Orthogonal(Parameterisation):
     def __init__(self, in_channels, out_channels, *, bias, backend, laws=None):
         super().__init__(in_channels, out_channels, bias=bias, backend=backend)
         self.laws = laws
-        xp = backend.xp
         if laws is None:
             self.size = max(in_channels, out_channels)
             self.E = None

@@ -16,7 +16,6 @@ Readout accuracy
     order (``W_p`` reproduces linear functions); NGP is first order.
 """
 
-import math
 
 import numpy as np
 
